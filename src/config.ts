@@ -1,0 +1,35 @@
+import path from 'node:path';
+
+/** Everything the platform reads from its environment, in one place. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Overrides the secret stored in the database (HMAC of voucher codes, cookie signing). */
+  secret: string | undefined;
+  /** Deployments by an operator other than the State switch the Marianne block off. */
+  stateBranding: boolean;
+  serviceName: string;
+  operatorName: string;
+  publicUrl: string;
+  secureCookies: boolean;
+  logLevel: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    secret: env.INCLUSIF_SECRET || undefined,
+    stateBranding: env.STATE_BRANDING !== 'false',
+    serviceName: env.SERVICE_NAME ?? 'Numérique inclusif',
+    operatorName: env.OPERATOR_NAME ?? 'République française',
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

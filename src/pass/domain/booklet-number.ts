@@ -1,0 +1,48 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * A booklet number is its serial on 8 digits followed by a Luhn digit (9 digits), so a typo is caught before
+ * any look-up. The 4-digit PIN printed on the cover is derived from the serial with the server secret: it is
+ * never stored, and without it nobody can read another person's balance by trying numbers.
+ */
+export function luhnDigit(digits: string): number {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 0) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+export function isLuhnValid(digits: string): boolean {
+  return /^[0-9]+$/.test(digits) && luhnDigit(digits.slice(0, -1)) === Number(digits.at(-1));
+}
+
+export function makeBookletNumber(serial: number): string {
+  const body = String(serial).padStart(8, '0');
+  if (body.length > 8) throw new RangeError(`numéro de carnet hors limites : ${serial}`);
+  return body + luhnDigit(body);
+}
+
+export function normaliseBookletNumber(input: string): string {
+  return input.replace(/[\s\-.]/g, '');
+}
+
+export function parseBookletNumber(input: string): number | null {
+  const number = normaliseBookletNumber(input);
+  if (!/^[0-9]{9}$/.test(number) || !isLuhnValid(number)) return null;
+  return Number(number.slice(0, 8));
+}
+
+export function formatBookletNumber(number: string): string {
+  return `${number.slice(0, 3)} ${number.slice(3, 6)} ${number.slice(6)}`;
+}
+
+export function bookletPin(secret: string, serial: number): string {
+  const digest = createHmac('sha256', secret).update(`booklet-pin:${serial}`).digest();
+  return String(digest.readUInt32BE(0) % 10000).padStart(4, '0');
+}
