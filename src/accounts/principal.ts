@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { DB, Role } from '../db/schema.js';
+import { forbidden } from '../shared/errors.js';
+
+export interface Membership {
+  organisationId: number;
+  organisationName: string;
+  role: Role;
+  isOrgAdmin: boolean;
+}
+
+/** Who is acting, and as what: every query of the platform is filtered through this. */
+export interface Principal {
+  userId: number;
+  email: string;
+  displayName: string;
+  memberships: Membership[];
+}
+
+export async function loadPrincipal(db: Kysely<DB>, userId: number): Promise<Principal | null> {
+  const user = await db.selectFrom('users').select(['id', 'email', 'display_name']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return null;
+  const memberships = await db
+    .selectFrom('memberships')
+    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select(['memberships.organisation_id', 'organisations.name', 'memberships.role', 'memberships.is_org_admin'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organisations.name')
+    .execute();
+  return {
+    userId: user.id,
+    email: user.email,
+    displayName: user.display_name,
+    memberships: memberships.map((row) => ({
+      organisationId: row.organisation_id,
+      organisationName: row.name,
+      role: row.role,
+      isOrgAdmin: row.is_org_admin,
+    })),
+  };
+}
+
+export const hasRole = (principal: Principal, role: Role): boolean => principal.memberships.some((m) => m.role === role);
+
+export const isAdmin = (principal: Principal): boolean => hasRole(principal, 'admin');
+
+export function organisationsWithRole(principal: Principal, role: Role): number[] {
+  return principal.memberships.filter((m) => m.role === role).map((m) => m.organisationId);
+}
+
+const ROLE_REQUIRED: Record<Role, string> = {
+  prescriber: 'Cette action est réservée aux prescripteurs.',
+  mediator: 'Cette action est réservée aux médiateurs d’un lieu.',
+  funder: 'Cette action est réservée aux financeurs.',
+  hub: 'Cette action est réservée aux hubs.',
+  helper: 'Cette action est réservée aux aidants habilités.',
+  admin: 'Cette action est réservée à l’administration nationale.',
+};
+
+/**
+ * The organisation on whose behalf the principal acts with this role: the one asked for, if the principal
+ * holds the role there, or their only such organisation.
+ */
+export function actingOrganisation(principal: Principal, role: Role, requested?: number): number {
+  const candidates = organisationsWithRole(principal, role);
+  if (requested !== undefined) {
+    if (!candidates.includes(requested)) throw forbidden(`Vous n’avez pas le rôle requis dans cette organisation. ${ROLE_REQUIRED[role]}`);
+    return requested;
+  }
+  if (candidates.length === 0) throw forbidden(ROLE_REQUIRED[role]);
+  return candidates[0]!;
+}
