@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, Role } from '../db/schema.js';
 import { forbidden } from '../shared/errors.js';
 
@@ -69,4 +69,24 @@ export function actingOrganisation(principal: Principal, role: Role, requested?:
   }
   if (candidates.length === 0) throw forbidden(ROLE_REQUIRED[role]);
   return candidates[0]!;
+}
+
+/** One query from a credential to the principal: the API's hot path pays a single round trip for authentication. */
+export async function principalByCredential(db: Kysely<DB>, kind: 'api_token' | 'session', tokenHash: string): Promise<Principal | null> {
+  const credential =
+    kind === 'api_token'
+      ? sql`select user_id from api_tokens where token_hash = ${tokenHash} and revoked_at is null`
+      : sql`select user_id from sessions where token_hash = ${tokenHash} and expires_at > now()`;
+  const result = await sql<{ id: number; email: string; display_name: string; memberships: Membership[] }>`
+    select u.id, u.email, u.display_name,
+      coalesce(json_agg(json_build_object('organisationId', m.organisation_id, 'organisationName', o.name,
+                                          'role', m.role, 'isOrgAdmin', m.is_org_admin) order by o.name)
+               filter (where m.user_id is not null), '[]') as memberships
+    from users u
+    left join memberships m on m.user_id = u.id
+    left join organisations o on o.id = m.organisation_id
+    where u.id = (${credential})
+    group by u.id`.execute(db);
+  const row = result.rows[0];
+  return row ? { userId: row.id, email: row.email, displayName: row.display_name, memberships: row.memberships } : null;
 }

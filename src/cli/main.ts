@@ -1,0 +1,210 @@
+import { Command, Option } from 'commander';
+import { readConfig } from '../config.js';
+import { DataDirLockedError } from '../db/lock.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { ROLES } from '../accounts/roles.js';
+import { createApiToken, createOrganisation, createUser, listOrganisations, listUsers } from '../accounts/store.js';
+import { DEMO_PASSWORD } from '../demo/seed.js';
+import { recordPayment } from '../pass/activation.js';
+import { expireVouchers } from '../pass/expiry.js';
+import { issueOrder } from '../pass/issuance.js';
+import { verifyLedger } from '../pass/ledger.js';
+import { listVouchers, VOUCHER_STATUSES } from '../pass/vouchers.js';
+import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
+import { DomainError } from '../shared/errors.js';
+import { formatEuros } from '../shared/money.js';
+import { serve } from './serve.js';
+import type { Role, VoucherStatus } from '../db/schema.js';
+
+/** Opens the platform for one command and always closes it, so the PGlite lock is released. */
+async function withPlatform<T>(run: (platform: OpenedPlatform) => Promise<T>): Promise<T> {
+  const platform = await openPlatform(readConfig());
+  try {
+    return await run(platform);
+  } finally {
+    await platform.database.close();
+  }
+}
+
+function table(rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) console.log('(aucun résultat)');
+  else console.table(rows);
+}
+
+const program = new Command('inclusif')
+  .description('Numérique inclusif : plateforme du pass numérique et de la médiation numérique.')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Démarre le serveur web (PGlite dans DATA_DIR, ou PostgreSQL si DATABASE_URL est défini).')
+  .option('--no-demo', 'ne pas charger le territoire de démonstration dans une base vide')
+  .action(async (options: { demo: boolean }) => serve(readConfig(), options.demo));
+
+program
+  .command('migrate')
+  .description('Applique les migrations du schéma de la base.')
+  .action(() =>
+    withPlatform(async (platform) => {
+      const applied = await migrateToLatest(platform.db);
+      console.log(applied.length ? `Migrations appliquées : ${applied.join(', ')}` : 'La base est à jour.');
+    }),
+  );
+
+program
+  .command('demo')
+  .description('Charge le territoire de démonstration (Loire-Atlantique) dans une base vide.')
+  .action(() =>
+    withPlatform(async (platform) => {
+      const accounts = await seedDemoIfEmpty(platform);
+      if (!accounts) return console.log('La base contient déjà des organisations : la démonstration n’est pas chargée.');
+      console.log(`Démonstration chargée. Comptes (mot de passe ${DEMO_PASSWORD}) :`);
+      for (const account of accounts) console.log(`  ${account.email}  (${account.role}, ${account.organisation})`);
+    }),
+  );
+
+const organisations = program.command('organisations').description('Organisations (SIRET).');
+organisations
+  .command('create')
+  .description('Crée une organisation.')
+  .requiredOption('--name <nom>', 'raison sociale')
+  .option('--siret <siret>', 'SIRET (14 chiffres, clé de Luhn vérifiée)')
+  .option('--departement <code>', 'département (code INSEE)')
+  .action((options: { name: string; siret?: string; departement?: string }) =>
+    withPlatform(async (platform) => {
+      const id = await createOrganisation(platform.db, { name: options.name, siret: options.siret, departementCode: options.departement }, null);
+      console.log(`Organisation créée : n° ${id}`);
+    }),
+  );
+organisations
+  .command('list')
+  .description('Liste les organisations.')
+  .option('--json', 'sortie JSON')
+  .action((options: { json?: boolean }) =>
+    withPlatform(async (platform) => {
+      const rows = await listOrganisations(platform.db);
+      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+    }),
+  );
+
+const users = program.command('users').description('Comptes utilisateurs.');
+users
+  .command('create')
+  .description('Crée un compte membre d’une organisation.')
+  .requiredOption('--email <email>', 'adresse e-mail')
+  .requiredOption('--organisation <id>', 'numéro de l’organisation (voir « organisations list »)')
+  .addOption(new Option('--role <rôle>', 'rôle dans l’organisation').choices(ROLES).makeOptionMandatory())
+  .option('--name <nom>', 'nom affiché')
+  .option('--password <mot de passe>', 'mot de passe (12 caractères au moins) ; sinon la variable INCLUSIF_PASSWORD')
+  .option('--org-admin', 'administrateur de l’organisation (peut inviter des collègues)')
+  .action((options: { email: string; organisation: string; role: Role; name?: string; password?: string; orgAdmin?: boolean }) =>
+    withPlatform(async (platform) => {
+      const password = options.password ?? process.env.INCLUSIF_PASSWORD;
+      if (!password) throw new DomainError(422, 'mot_de_passe', 'Indiquez un mot de passe avec --password ou la variable INCLUSIF_PASSWORD.');
+      const id = await createUser(
+        platform.db,
+        { email: options.email, displayName: options.name ?? options.email, password, organisationId: Number(options.organisation), role: options.role, isOrgAdmin: options.orgAdmin ?? false },
+        null,
+      );
+      console.log(`Compte créé : n° ${id} (${options.email}, ${options.role})`);
+    }),
+  );
+users
+  .command('list')
+  .description('Liste les comptes : e-mail, organisation, rôle.')
+  .option('--json', 'sortie JSON')
+  .action((options: { json?: boolean }) =>
+    withPlatform(async (platform) => {
+      const rows = (await listUsers(platform.db)).map((row) => ({ email: row.email, organisation: row.organisation, role: row.role }));
+      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+    }),
+  );
+
+program
+  .command('tokens')
+  .description('Jetons d’API personnels.')
+  .command('create')
+  .description('Crée un jeton d’API personnel et l’affiche (une seule fois).')
+  .requiredOption('--email <email>', 'compte propriétaire du jeton')
+  .requiredOption('--name <nom>', 'nom du jeton (à quoi il sert)')
+  .action((options: { email: string; name: string }) =>
+    withPlatform(async (platform) => {
+      console.log(await createApiToken(platform.db, options.email, options.name));
+    }),
+  );
+
+const vouchers = program.command('vouchers').description('Chèques du pass numérique.');
+vouchers
+  .command('list')
+  .description('Vue opérateur des chèques : code, carnet, programme, statut.')
+  .addOption(new Option('--status <statut>', 'filtrer par statut').choices(VOUCHER_STATUSES))
+  .option('--limit <n>', 'nombre maximum de lignes', '50')
+  .option('--json', 'sortie JSON')
+  .action((options: { status?: VoucherStatus; limit: string; json?: boolean }) =>
+    withPlatform(async (platform) => {
+      const rows = await listVouchers(platform.db, platform.secret, { status: options.status, limit: Number(options.limit) });
+      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+    }),
+  );
+vouchers
+  .command('expire')
+  .description('Fait expirer les chèques échus ; leur valeur revient aux financeurs.')
+  .action(() =>
+    withPlatform(async (platform) => {
+      const result = await expireVouchers(platform.db, null);
+      console.log(`${result.voucherCount} chèque(s) expiré(s), ${formatEuros(result.amountCents)} à rendre aux financeurs.`);
+    }),
+  );
+
+const orders = program.command('orders').description('Commandes de carnets.');
+orders
+  .command('issue')
+  .description('Émet les carnets et chèques d’une commande (en une transaction).')
+  .argument('<id>', 'numéro de la commande')
+  .action((id: string) =>
+    withPlatform(async (platform) => {
+      const started = Date.now();
+      const result = await issueOrder(platform.db, null, Number(id));
+      console.log(`${result.bookletCount} carnet(s), ${result.voucherCount} chèque(s) émis en ${((Date.now() - started) / 1000).toFixed(1)} s (carnets ${result.firstBookletNumber} à ${result.lastBookletNumber}).`);
+    }),
+  );
+orders
+  .command('pay')
+  .description('Enregistre le paiement du financeur et active les chèques de la commande.')
+  .argument('<id>', 'numéro de la commande')
+  .requiredOption('--reference <référence>', 'référence du paiement')
+  .action((id: string, options: { reference: string }) =>
+    withPlatform(async (platform) => {
+      console.log(`${await recordPayment(platform.db, null, Number(id), options.reference)} chèque(s) activé(s).`);
+    }),
+  );
+
+program
+  .command('ledger')
+  .description('Grand livre.')
+  .command('verify')
+  .description('Prouve pour chaque programme : engagé = encaissé + expiré + en circulation, au centime.')
+  .action(() =>
+    withPlatform(async (platform) => {
+      const report = await verifyLedger(platform.db);
+      for (const p of report.programmes) {
+        console.log(
+          `${p.balanced ? 'OK ' : 'KO '} ${p.programmeName} : engagé ${formatEuros(p.committedCents)} = encaissé ${formatEuros(p.redeemedCents)} + expiré ${formatEuros(p.expiredCents)} + en circulation ${formatEuros(p.outstandingCents)}`,
+        );
+      }
+      if (report.unbalancedTransactions.length) console.log(`Écritures déséquilibrées : ${report.unbalancedTransactions.join(', ')}`);
+      console.log(report.ok ? 'Grand livre équilibré.' : 'ANOMALIE : le grand livre n’est pas équilibré.');
+      if (!report.ok) process.exitCode = 1;
+    }),
+  );
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof DataDirLockedError || error instanceof DomainError) {
+    console.error(`Erreur : ${error.message}`);
+    process.exitCode = error instanceof DataDirLockedError ? 3 : 2;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { seedDemo, type DemoAccount } from './demo/seed.js';
+import { loadSecret } from './shared/secret.js';
+import { loadTerritoriesIfEmpty } from './territories/load.js';
+import type { Platform } from './web/app.js';
+
+export interface OpenedPlatform extends Platform {
+  database: Database;
+}
+
+/** Opens the database, brings its schema and referentials up to date: every entry point starts here. */
+export async function openPlatform(config: Config): Promise<OpenedPlatform> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(database.db);
+    await loadTerritoriesIfEmpty(database.db);
+    const secret = await loadSecret(database.db, config.secret);
+    return { database, db: database.db, kind: database.kind, secret, config };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** The demo territory is loaded only into an empty platform (no organisation yet). */
+export async function seedDemoIfEmpty(platform: OpenedPlatform): Promise<DemoAccount[] | null> {
+  const existing = await platform.db.selectFrom('organisations').select('id').limit(1).executeTakeFirst();
+  if (existing) return null;
+  return seedDemo(platform.db);
+}

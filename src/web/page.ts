@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole, type Principal } from '../accounts/principal.js';
+
+interface NavigationLink {
+  href: string;
+  label: string;
+}
+
+/** The menu shows what the principal's roles allow, nothing more. */
+export function navigationFor(principal: Principal | null): NavigationLink[] {
+  if (!principal) return [];
+  const links: NavigationLink[] = [];
+  if (hasRole(principal, 'funder') || hasRole(principal, 'admin')) links.push({ href: '/commandes', label: 'Commandes' });
+  if (hasRole(principal, 'funder') || hasRole(principal, 'hub') || hasRole(principal, 'admin')) links.push({ href: '/programmes', label: 'Programmes' });
+  if (hasRole(principal, 'prescriber')) links.push({ href: '/carnets', label: 'Carnets à remettre' });
+  if (hasRole(principal, 'mediator')) links.push({ href: '/encaisser', label: 'Encaisser un chèque' });
+  if (hasRole(principal, 'admin')) links.push({ href: '/admin', label: 'Opérateur' });
+  if (principal.memberships.some((m) => m.isOrgAdmin)) links.push({ href: '/organisation', label: 'Mon organisation' });
+  return links;
+}
+
+export function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
+  return reply.status(status).view(template, {
+    ...data,
+    principal: request.principal,
+    navigation: navigationFor(request.principal),
+    csrfToken: reply.generateCsrf(),
+  });
+}
+
+/** Form fields arrive as strings: read one, trimmed. */
+export function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.trim() : '';
+}

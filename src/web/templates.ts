@@ -1,0 +1,31 @@
+import type nunjucks from 'nunjucks';
+import type { Config } from '../config.js';
+import { ROLE_LABELS } from '../accounts/roles.js';
+import { formatBookletNumber } from '../pass/domain/booklet-number.js';
+import { SITUATIONS } from '../pass/domain/profile.js';
+import { VOUCHER_STATUS_LABELS } from '../pass/vouchers.js';
+import { formatEuros } from '../shared/money.js';
+
+const dateFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
+
+export const ORDER_STATUS_LABELS: Record<string, string> = {
+  placed: 'Commandée',
+  issued: 'Émise, en attente de paiement',
+  paid: 'Payée, chèques actifs',
+  cancelled: 'Annulée',
+};
+
+/** Nunjucks escapes every output by default (autoescape); these filters only format. */
+export function configureTemplates(env: nunjucks.Environment, config: Config): void {
+  env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding });
+  env.addFilter('euros', (cents: number) => formatEuros(Number(cents)));
+  env.addFilter('date', (value: Date | string | null) => (value ? dateFr.format(new Date(value)) : '—'));
+  env.addFilter('datetime', (value: Date | string | null) => (value ? dateTimeFr.format(new Date(value)) : '—'));
+  env.addFilter('booklet', (value: string) => formatBookletNumber(value));
+  env.addFilter('role', (value: keyof typeof ROLE_LABELS) => ROLE_LABELS[value] ?? value);
+  env.addFilter('orderStatus', (value: string) => ORDER_STATUS_LABELS[value] ?? value);
+  env.addFilter('voucherStatus', (value: keyof typeof VOUCHER_STATUS_LABELS) => VOUCHER_STATUS_LABELS[value] ?? value);
+  env.addFilter('situation', (value: keyof typeof SITUATIONS) => SITUATIONS[value] ?? value);
+  env.addFilter('percent', (basisPoints: number) => `${(basisPoints / 100).toLocaleString('fr-FR')} %`);
+}
