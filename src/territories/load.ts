@@ -50,8 +50,8 @@ async function insertInChunks<T extends keyof DB & string>(db: Kysely<DB>, table
   }
 }
 
-/** Loads the INSEE referential once; later starts find it and skip. */
-export async function loadTerritoriesIfEmpty(db: Kysely<DB>): Promise<boolean> {
+/** Loads the INSEE referential once; later starts find it and skip. Tests may keep a few départements' communes. */
+export async function loadTerritoriesIfEmpty(db: Kysely<DB>, onlyDepartements?: string[]): Promise<boolean> {
   const existing = await db.selectFrom('communes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   if (Number(existing.n) > 0) return false;
   const regions = readCsv('regions.csv').map((row) => ({ code: row.insee_reg!, name: row.region! }));
@@ -60,7 +60,9 @@ export async function loadTerritoriesIfEmpty(db: Kysely<DB>): Promise<boolean> {
     .filter((row) => regionCodes.has(row.insee_reg!))
     .map((row) => ({ code: row.insee_dep!, region_code: row.insee_reg!, name: row.departement! }));
   const departementCodes = new Set(departements.map((departement) => departement.code));
-  const communes = groupCommunes(readCsv('communes.csv')).filter((commune) => departementCodes.has(commune.departement_code));
+  const communes = groupCommunes(readCsv('communes.csv')).filter(
+    (commune) => departementCodes.has(commune.departement_code) && (!onlyDepartements || onlyDepartements.includes(commune.departement_code)),
+  );
   await db.transaction().execute(async (trx) => {
     await insertInChunks(trx, 'regions', regions);
     await insertInChunks(trx, 'departements', departements);
