@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { makeVoucherCode } from '../src/pass/domain/voucher-code.js';
+import { issueOrder } from '../src/pass/issuance.js';
+import { placeOrder } from '../src/pass/orders.js';
+import { buildApp } from '../src/web/app.js';
+import { redemptionFixture } from './setup.js';
+
+const CONNECTIONS = [16, 64];
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const ISSUANCE_VOUCHERS = Number(process.env.BENCH_ISSUANCE ?? 1_000_000);
+const results: string[] = [];
+const report = (line: string) => {
+  console.log(line);
+  results.push(line);
+};
+
+async function benchRedemptionHttp(kind: string, connections: number, duration: number) {
+  process.env.TEST_DATABASE = kind;
+  const { platform, world, serials } = await redemptionFixture(connections * duration * 400);
+  const app = await buildApp(platform);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request: autocannon.Request) => {
+          const serial = serials[next++ % serials.length]!;
+          return {
+            ...request,
+            path: `/api/v1/vouchers/${makeVoucherCode(platform.secret, serial)}/redeem`,
+            headers: { authorization: `Bearer ${world.mediatorA.token}`, 'content-type': 'application/json', 'idempotency-key': `bench-${serial}` },
+            body: JSON.stringify({ placeId: world.placeA }),
+          };
+        },
+      },
+    ],
+  });
+  const redeemed = await platform.db.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'redeemed').executeTakeFirstOrThrow();
+  await app.close();
+  const out = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, redeemed: Number(redeemed.n) };
+  return { out, platform, world, serials, used: next };
+}
+
+function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number, firstSerial: number) {
+  const script = path.join(os.tmpdir(), `inclusif-redeem-${process.pid}.sql`);
+  // The same transaction as the endpoint: idempotency key, guarded redemption with ledger and journal, stored answer.
+  fs.writeFileSync(
+    script,
+    `select nextval('${schema}.bench_serial') as serial \\gset
+begin;
+insert into ${schema}.idempotency_keys (principal, key, fingerprint, status_code, response) values ('user:${userId}', 'pgb-' || :serial, 'f', 0, 'null') on conflict do nothing returning key;
+with previous as (select status from ${schema}.vouchers where serial = :serial),
+redeemed as (
+  update ${schema}.vouchers v set status = 'redeemed', redeemed_at = now(), redeemed_place_id = p.id, redeemed_by_user_id = ${userId}
+  from ${schema}.programmes pr, ${schema}.places p
+  where v.serial = :serial and pr.id = v.programme_id and p.id = ${placeId} and p.active and p.organisation_id = any(array[${organisationId}]::bigint[])
+    and (v.status = 'handed' or (v.status = 'allocated' and pr.allow_direct_handing)) and v.expires_at > now()
+    and exists (select 1 from ${schema}.programme_departements pd join ${schema}.communes c on c.departement_code = pd.departement_code where pd.programme_id = v.programme_id and c.insee_code = p.commune_code)
+    and (cardinality(pr.eligible_services) = 0 or pr.eligible_services && p.services)
+  returning v.serial, v.face_value_cents, v.redeemed_at, v.programme_id, v.order_id, v.booklet_id, pr.name as programme_name, p.name as place_name, p.organisation_id as place_organisation_id),
+ledger_transaction as (select gen_random_uuid() as id),
+ledger as (insert into ${schema}.ledger_entries (transaction_id, kind, account, programme_id, organisation_id, order_id, voucher_serial, amount_cents)
+  select t.id, 'redemption', line.account, r.programme_id, line.organisation_id, r.order_id, r.serial, line.amount from redeemed r cross join ledger_transaction t
+  cross join lateral (values ('vouchers_outstanding', null::bigint, r.face_value_cents::bigint), ('place_payable', r.place_organisation_id, -r.face_value_cents::bigint)) as line(account, organisation_id, amount)),
+journal as (insert into ${schema}.audit_events (actor_user_id, organisation_id, action, order_id, booklet_id, voucher_serial, from_status, to_status, voucher_count, details)
+  select ${userId}, r.place_organisation_id, 'voucher.redeemed', r.order_id, r.booklet_id, r.serial, (select status from previous), 'redeemed', 1, jsonb_build_object('placeId', ${placeId}::bigint) from redeemed r)
+select serial, face_value_cents, redeemed_at, programme_id, programme_name, place_name from redeemed;
+update ${schema}.idempotency_keys set status_code = 200, response = '{}' where principal = 'user:${userId}' and key = 'pgb-' || :serial;
+commit;
+`,
+  );
+  void firstSerial;
+  const output = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(connections), '-j', '2', '-T', String(duration), '-r', '-f', script, databaseUrl], { encoding: 'utf8' });
+  const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
+  const latency = Number(/latency average = ([0-9.]+) ms/.exec(output)?.[1]);
+  return { tps, latencyAvg: latency };
+}
+
+async function benchIssuance(kind: string, voucherCount: number) {
+  process.env.TEST_DATABASE = kind;
+  const { platform, world } = await redemptionFixture(10);
+  const orderId = await placeOrder(platform.db, world.funder.principal, { programmeId: world.programmeId, bookletCount: voucherCount / 10 });
+  const started = performance.now();
+  await issueOrder(platform.db, null, orderId);
+  const seconds = (performance.now() - started) / 1000;
+  let copySeconds: number | null = null;
+  if (kind === 'postgresql') {
+    // Yardstick: a plain COPY of the same rows into an empty twin of the vouchers table.
+    const csv = path.join(os.tmpdir(), `inclusif-vouchers-${process.pid}.csv`);
+    const rows = await platform.db.selectFrom('vouchers').selectAll().where('order_id', '=', orderId).execute();
+    fs.writeFileSync(csv, rows.map((r) => [r.serial, r.booklet_id, r.order_id, r.programme_id, r.face_value_cents, r.status, new Date(r.expires_at).toISOString(), '', '', ''].join(',')).join('\n'));
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(platform.db)).rows[0]!.s;
+    await sql.raw(`create table ${schema}.vouchers_copy (like ${schema}.vouchers including all)`).execute(platform.db);
+    const copyStart = performance.now();
+    execFileSync('psql', [process.env.DATABASE_URL!, '-q', '-c', `\\copy ${schema}.vouchers_copy from '${csv}' with (format csv, null '')`]);
+    copySeconds = (performance.now() - copyStart) / 1000;
+    fs.rmSync(csv);
+  }
+  await platform.dispose();
+  return { seconds, copySeconds };
+}
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
+report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
+
+for (const connections of CONNECTIONS) {
+  const http = await benchRedemptionHttp('postgresql', connections, DURATION_S);
+  const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
+  await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
+  const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId, http.serials[http.used + 10]!);
+  report(
+    `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50} ms, p99 ${http.out.p99} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
+  );
+  await http.platform.dispose();
+}
+const pgliteHttp = await benchRedemptionHttp('pglite', 16, DURATION_S);
+report(`redemption PGlite, 16 clients: HTTP ${pgliteHttp.out.rps.toFixed(0)} req/s, p50 ${pgliteHttp.out.p50} ms, p99 ${pgliteHttp.out.p99} ms (non-2xx ${pgliteHttp.out.non2xx})`);
+await pgliteHttp.platform.dispose();
+
+const issuancePg = await benchIssuance('postgresql', ISSUANCE_VOUCHERS);
+report(`issuance PostgreSQL, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePg.seconds.toFixed(2)} s | plain COPY of the same rows ${issuancePg.copySeconds!.toFixed(2)} s | ratio ${(issuancePg.seconds / issuancePg.copySeconds!).toFixed(2)}×`);
+const issuancePglite = await benchIssuance('pglite', ISSUANCE_VOUCHERS);
+report(`issuance PGlite, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePglite.seconds.toFixed(2)} s`);
+fs.mkdirSync('.bench', { recursive: true });
+fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);
