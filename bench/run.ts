@@ -19,9 +19,8 @@ const report = (line: string) => {
   results.push(line);
 };
 
-async function benchRedemptionHttp(kind: string, connections: number, duration: number) {
-  process.env.TEST_DATABASE = kind;
-  const { platform, world, serials } = await redemptionFixture(connections * duration * 400);
+async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: number, duration: number) {
+  const { platform, world, serials } = await redemptionFixture(kind, connections * duration * 400);
   const app = await buildApp(platform);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
@@ -51,7 +50,7 @@ async function benchRedemptionHttp(kind: string, connections: number, duration: 
   return { out, platform, world, serials, used: next };
 }
 
-function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number, firstSerial: number) {
+function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number) {
   const script = path.join(os.tmpdir(), `inclusif-redeem-${process.pid}.sql`);
   // The same transaction as the endpoint: idempotency key, guarded redemption with ledger and journal, stored answer.
   fs.writeFileSync(
@@ -79,16 +78,14 @@ update ${schema}.idempotency_keys set status_code = 200, response = '{}' where p
 commit;
 `,
   );
-  void firstSerial;
   const output = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(connections), '-j', '2', '-T', String(duration), '-r', '-f', script, databaseUrl], { encoding: 'utf8' });
   const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
   const latency = Number(/latency average = ([0-9.]+) ms/.exec(output)?.[1]);
   return { tps, latencyAvg: latency };
 }
 
-async function benchIssuance(kind: string, voucherCount: number) {
-  process.env.TEST_DATABASE = kind;
-  const { platform, world } = await redemptionFixture(10);
+async function benchIssuance(kind: 'pglite' | 'postgresql', voucherCount: number) {
+  const { platform, world } = await redemptionFixture(kind, 10);
   const orderId = await placeOrder(platform.db, world.funder.principal, { programmeId: world.programmeId, bookletCount: voucherCount / 10 });
   const started = performance.now();
   await issueOrder(platform.db, null, orderId);
@@ -118,7 +115,7 @@ for (const connections of CONNECTIONS) {
   const http = await benchRedemptionHttp('postgresql', connections, DURATION_S);
   const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
   await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
-  const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId, http.serials[http.used + 10]!);
+  const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId);
   report(
     `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50} ms, p99 ${http.out.p99} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
   );

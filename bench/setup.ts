@@ -6,8 +6,8 @@ import { issueOrder } from '../src/pass/issuance.js';
 import { recordPayment } from '../src/pass/activation.js';
 
 /** A platform with `voucherCount` handed vouchers ready to redeem at one place. */
-export async function redemptionFixture(voucherCount: number) {
-  const platform = await openTestPlatform();
+export async function redemptionFixture(kind: 'pglite' | 'postgresql', voucherCount: number) {
+  const platform = await openTestPlatform(kind);
   const world = await buildWorld(platform.db);
   const orderId = await placeOrder(platform.db, world.funder.principal, { programmeId: world.programmeId, bookletCount: Math.ceil(voucherCount / 10) });
   await issueOrder(platform.db, null, orderId);

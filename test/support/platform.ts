@@ -15,10 +15,10 @@ const TEST_DEPARTEMENTS = ['44', '35', '85'];
 
 export const testDatabaseKind = process.env.TEST_DATABASE === 'postgresql' ? 'postgresql' : 'pglite';
 
-export async function openTestPlatform(): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
+export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
   const secret = randomBytes(16).toString('hex');
   const config = { ...readConfig({}), secret, secureCookies: false, publicUrl: 'http://localhost' };
-  if (testDatabaseKind === 'postgresql') {
+  if (kind === 'postgresql') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE=postgresql demande DATABASE_URL');
     const schema = `test_${randomBytes(6).toString('hex')}`;
