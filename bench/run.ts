@@ -5,6 +5,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { makeVoucherCode } from '../src/pass/domain/voucher-code.js';
+import { REDEEM_SQL } from '../src/pass/redemption-sql.js';
 import { issueOrder } from '../src/pass/issuance.js';
 import { placeOrder } from '../src/pass/orders.js';
 import { buildApp } from '../src/web/app.js';
@@ -53,32 +54,13 @@ async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: n
 function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number) {
   const script = path.join(os.tmpdir(), `inclusif-redeem-${process.pid}.sql`);
   // The same transaction as the endpoint: idempotency key, guarded redemption with ledger and journal, stored answer.
-  fs.writeFileSync(
-    script,
-    `select nextval('${schema}.bench_serial') as serial \\gset
-begin;
-insert into ${schema}.idempotency_keys (principal, key, fingerprint, status_code, response) values ('user:${userId}', 'pgb-' || :serial, 'f', 0, 'null') on conflict do nothing returning key;
-with previous as (select status from ${schema}.vouchers where serial = :serial),
-redeemed as (
-  update ${schema}.vouchers v set status = 'redeemed', redeemed_at = now(), redeemed_place_id = p.id, redeemed_by_user_id = ${userId}
-  from ${schema}.programmes pr, ${schema}.places p
-  where v.serial = :serial and pr.id = v.programme_id and p.id = ${placeId} and p.active and p.organisation_id = any(array[${organisationId}]::bigint[])
-    and (v.status = 'handed' or (v.status = 'allocated' and pr.allow_direct_handing)) and v.expires_at > now()
-    and exists (select 1 from ${schema}.programme_departements pd join ${schema}.communes c on c.departement_code = pd.departement_code where pd.programme_id = v.programme_id and c.insee_code = p.commune_code)
-    and (cardinality(pr.eligible_services) = 0 or pr.eligible_services && p.services)
-  returning v.serial, v.face_value_cents, v.redeemed_at, v.programme_id, v.order_id, v.booklet_id, pr.name as programme_name, p.name as place_name, p.organisation_id as place_organisation_id),
-ledger_transaction as (select gen_random_uuid() as id),
-ledger as (insert into ${schema}.ledger_entries (transaction_id, kind, account, programme_id, organisation_id, order_id, voucher_serial, amount_cents)
-  select t.id, 'redemption', line.account, r.programme_id, line.organisation_id, r.order_id, r.serial, line.amount from redeemed r cross join ledger_transaction t
-  cross join lateral (values ('vouchers_outstanding', null::bigint, r.face_value_cents::bigint), ('place_payable', r.place_organisation_id, -r.face_value_cents::bigint)) as line(account, organisation_id, amount)),
-journal as (insert into ${schema}.audit_events (actor_user_id, organisation_id, action, order_id, booklet_id, voucher_serial, from_status, to_status, voucher_count, details)
-  select ${userId}, r.place_organisation_id, 'voucher.redeemed', r.order_id, r.booklet_id, r.serial, (select status from previous), 'redeemed', 1, jsonb_build_object('placeId', ${placeId}::bigint) from redeemed r)
-select serial, face_value_cents, redeemed_at, programme_id, programme_name, place_name from redeemed;
-update ${schema}.idempotency_keys set status_code = 200, response = '{}' where principal = 'user:${userId}' and key = 'pgb-' || :serial;
-commit;
-`,
+  // The same statement as the endpoint (REDEEM_SQL), with the same parameters, prepared once per connection.
+  const statement = REDEEM_SQL.replace(/\$(\d)/g, (_, n: string) =>
+    ({ '1': ':serial', '2': String(userId), '3': String(placeId), '4': `array[${organisationId}]`, '5': `'user:${userId}'`, '6': `('pgb-' || :serial)`, '7': "'f'" })[n]!,
   );
-  const output = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(connections), '-j', '2', '-T', String(duration), '-r', '-f', script, databaseUrl], { encoding: 'utf8' });
+  // nextval stands for the endpoint's other round trip (the token look-up): two statements each side.
+  fs.writeFileSync(script, `select nextval('bench_serial') as serial \\gset\n${statement.trim()};\n`);
+  const output = execFileSync('pgbench', ['-n', '-M', 'prepared', '-c', String(connections), '-j', '2', '-T', String(duration), '-r', '-f', script, databaseUrl], { encoding: 'utf8', env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` } });
   const tps = Number(/tps = ([0-9.]+)/.exec(output)?.[1]);
   const latency = Number(/latency average = ([0-9.]+) ms/.exec(output)?.[1]);
   return { tps, latencyAvg: latency };

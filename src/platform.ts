@@ -17,7 +17,7 @@ export async function openPlatform(config: Config): Promise<OpenedPlatform> {
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db);
     const secret = await loadSecret(database.db, config.secret);
-    return { database, db: database.db, kind: database.kind, secret, config };
+    return { database, db: database.db, pool: database.pool, kind: database.kind, secret, config };
   } catch (error) {
     await database.close();
     throw error;

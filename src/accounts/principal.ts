@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import { queryPrepared } from '../db/prepared.js';
 import type { DB, Role } from '../db/schema.js';
 import { forbidden } from '../shared/errors.js';
 
@@ -71,22 +73,26 @@ export function actingOrganisation(principal: Principal, role: Role, requested?:
   return candidates[0]!;
 }
 
-/** One query from a credential to the principal: the API's hot path pays a single round trip for authentication. */
-export async function principalByCredential(db: Kysely<DB>, kind: 'api_token' | 'session', tokenHash: string): Promise<Principal | null> {
-  const credential =
-    kind === 'api_token'
-      ? sql`select user_id from api_tokens where token_hash = ${tokenHash} and revoked_at is null`
-      : sql`select user_id from sessions where token_hash = ${tokenHash} and expires_at > now()`;
-  const result = await sql<{ id: number; email: string; display_name: string; memberships: Membership[] }>`
-    select u.id, u.email, u.display_name,
-      coalesce(json_agg(json_build_object('organisationId', m.organisation_id, 'organisationName', o.name,
-                                          'role', m.role, 'isOrgAdmin', m.is_org_admin) order by o.name)
-               filter (where m.user_id is not null), '[]') as memberships
-    from users u
-    left join memberships m on m.user_id = u.id
-    left join organisations o on o.id = m.organisation_id
-    where u.id = (${credential})
-    group by u.id`.execute(db);
-  const row = result.rows[0];
+const PRINCIPAL_SQL = (credential: string) => `
+  select u.id, u.email, u.display_name,
+    coalesce(json_agg(json_build_object('organisationId', m.organisation_id, 'organisationName', o.name,
+                                        'role', m.role, 'isOrgAdmin', m.is_org_admin) order by o.name)
+             filter (where m.user_id is not null), '[]') as memberships
+  from users u
+  left join memberships m on m.user_id = u.id
+  left join organisations o on o.id = m.organisation_id
+  where u.id = (${credential})
+  group by u.id`;
+const BY_API_TOKEN = PRINCIPAL_SQL('select user_id from api_tokens where token_hash = $1 and revoked_at is null');
+const BY_SESSION = PRINCIPAL_SQL('select user_id from sessions where token_hash = $1 and expires_at > now()');
+
+/** One prepared query from a credential to the principal: the API's hot path pays a single round trip for it. */
+export async function principalByCredential(pool: pg.Pool, kind: 'api_token' | 'session', tokenHash: string): Promise<Principal | null> {
+  const [row] = await queryPrepared<{ id: number; email: string; display_name: string; memberships: Membership[] }>(
+    pool,
+    `principal_by_${kind}`,
+    kind === 'api_token' ? BY_API_TOKEN : BY_SESSION,
+    [tokenHash],
+  );
   return row ? { userId: row.id, email: row.email, displayName: row.display_name, memberships: row.memberships } : null;
 }

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { isAdmin, type Principal } from '../accounts/principal.js';
 import { requireApiPrincipal } from '../web/auth.js';
 import { forbidden } from '../shared/errors.js';
-import { fingerprint, runIdempotent } from '../shared/idempotency.js';
-import { countHit, currentHits } from '../shared/rate-limit.js';
 import { recordPayment } from './activation.js';
 import { bookletBalance } from './balance.js';
 import { allocateBooklets, findBookletByNumber, handBooklet, listAllocatedBooklets, listOrderBooklets } from './booklets.js';
@@ -14,7 +12,7 @@ import { issueOrder } from './issuance.js';
 import { verifyLedger } from './ledger.js';
 import { cancelOrder, getOrder, listOrders, placeOrder } from './orders.js';
 import { createProgramme, listProgrammes } from './programmes.js';
-import { listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from './redemption.js';
+import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from './redemption.js';
 
 const id = z.coerce.number().int().positive();
 const error = z.object({ error: z.string(), message: z.string() }).passthrough();
@@ -46,10 +44,6 @@ function requireAdmin(principal: Principal): void {
 }
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
-
-// Refused look-ups (forged, mistyped or unknown codes) are what a guesser produces; successful ones are never limited.
-const REFUSAL_WINDOW_MS = 15 * 60_000;
-const MAX_REFUSALS = Number(process.env.REDEEM_MAX_REFUSALS ?? 50);
 
 export const passApi: FastifyPluginAsyncZod = async (app) => {
   const { db, secret } = app.platform;
@@ -222,25 +216,13 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const principal = requireApiPrincipal(request);
-      const limitKey = `redeem-refusals|${principal.userId}`;
-      if ((await currentHits(db, limitKey, REFUSAL_WINDOW_MS)) >= MAX_REFUSALS) {
-        return reply.status(429).send({ error: 'trop_de_tentatives', message: 'Trop de codes refusés : patientez un quart d’heure avant de réessayer.' });
-      }
       try {
         const placeId = await resolvePlace(db, principal, request.body?.placeId);
-        const key = request.headers['idempotency-key'];
-        if (!key) return await redeemVoucher(db, secret, principal, request.params.code, placeId);
-        const outcome = await runIdempotent(
-          db,
-          { principal: `user:${principal.userId}`, key, fingerprint: fingerprint('redeem', request.params.code, String(placeId)) },
-          async (trx) => ({ statusCode: 200, body: await redeemVoucher(trx, secret, principal, request.params.code, placeId) }),
-        );
-        if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
-        return reply.status(200).send(outcome.body);
-      } catch (failure) {
-        const status = (failure as { status?: number }).status;
-        if (status === 422 || status === 404) await countHit(db, limitKey, REFUSAL_WINDOW_MS);
-        throw failure;
+        const { result, replayed } = await redeemVoucher(app.platform, principal, request.params.code, placeId, request.headers['idempotency-key']);
+        if (replayed) void reply.header('idempotent-replayed', 'true');
+        return result;
+      } catch (error) {
+        return limitRefusals(db, principal, error);
       }
     },
   );

@@ -15,7 +15,7 @@ import { issueOrder } from './issuance.js';
 import { verifyLedger } from './ledger.js';
 import { getOrder, listOrders, placeOrder } from './orders.js';
 import { createProgramme, listProgrammes } from './programmes.js';
-import { listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from './redemption.js';
+import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from './redemption.js';
 import { bookletVoucherCodes } from './vouchers.js';
 
 /** Runs a form action; a refusal re-renders the form with its French message and the user's input. */
@@ -239,7 +239,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       reply,
       async () => {
         const placeId = await resolvePlace(db, principal, placeField ? Number(placeField) : undefined);
-        const result = await redeemVoucher(db, secret, principal, code, placeId);
+        const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
         return redeemPage(request, reply, { redeemed: result });
       },
       (error, status) => redeemPage(request, reply, { error, code }, status),

@@ -1,8 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { queryPrepared } from '../db/prepared.js';
+import { fingerprint } from '../shared/idempotency.js';
+import { countHit } from '../shared/rate-limit.js';
+import { REDEEM_SQL, STORED_ANSWER_SQL } from './redemption-sql.js';
 import type { DB } from '../db/schema.js';
 import { organisationsWithRole, type Principal } from '../accounts/principal.js';
 import { recordAudit } from '../shared/audit.js';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../shared/errors.js';
 import { codeRefusal, explainRefusal } from './domain/redemption-rules.js';
 import { formatVoucherCode, makeVoucherCode, verifyVoucherCode } from './domain/voucher-code.js';
 import { postLedgerTransaction } from './ledger.js';
@@ -38,63 +43,75 @@ export async function resolvePlace(db: Kysely<DB>, principal: Principal, placeId
   return places[0]!.id;
 }
 
-/**
- * One guarded statement does the whole redemption: the UPDATE re-checks its conditions on the locked row, so of
- * concurrent attempts on one voucher exactly one matches; the ledger lines and the journal entry are written by
- * the same statement, so they cannot be missing.
- */
-export async function redeemVoucher(db: Kysely<DB>, secret: string, principal: Principal, codeInput: string, placeId: number): Promise<RedemptionResult> {
-  const serial = authenticSerial(secret, codeInput);
-  const organisations = mediatorOrganisations(principal);
-  const result = await sql<{
-    serial: number;
-    face_value_cents: number;
-    redeemed_at: Date;
-    programme_id: number;
-    programme_name: string;
-    place_name: string;
-  }>`
-    with previous as (select status from vouchers where serial = ${serial}),
-    redeemed as (
-      update vouchers v
-      set status = 'redeemed', redeemed_at = now(), redeemed_place_id = p.id, redeemed_by_user_id = ${principal.userId}
-      from programmes pr, places p
-      where v.serial = ${serial}
-        and pr.id = v.programme_id
-        and p.id = ${placeId} and p.active and p.organisation_id = any(${organisations}::bigint[])
-        and (v.status = 'handed' or (v.status = 'allocated' and pr.allow_direct_handing))
-        and v.expires_at > now()
-        and exists (select 1 from programme_departements pd join communes c on c.departement_code = pd.departement_code
-                    where pd.programme_id = v.programme_id and c.insee_code = p.commune_code)
-        and (cardinality(pr.eligible_services) = 0 or pr.eligible_services && p.services)
-      returning v.serial, v.face_value_cents, v.redeemed_at, v.programme_id, v.order_id, v.booklet_id,
-                pr.name as programme_name, p.name as place_name, p.organisation_id as place_organisation_id
-    ),
-    ledger_transaction as (select gen_random_uuid() as id),
-    ledger as (
-      insert into ledger_entries (transaction_id, kind, account, programme_id, organisation_id, order_id, voucher_serial, amount_cents)
-      select t.id, 'redemption', line.account, r.programme_id, line.organisation_id, r.order_id, r.serial, line.amount
-      from redeemed r cross join ledger_transaction t
-      cross join lateral (values ('vouchers_outstanding', null::bigint, r.face_value_cents::bigint),
-                                 ('place_payable', r.place_organisation_id, -r.face_value_cents::bigint)) as line(account, organisation_id, amount)
-    ),
-    journal as (
-      insert into audit_events (actor_user_id, organisation_id, action, order_id, booklet_id, voucher_serial, from_status, to_status, voucher_count, details)
-      select ${principal.userId}, r.place_organisation_id, 'voucher.redeemed', r.order_id, r.booklet_id, r.serial,
-             (select status from previous), 'redeemed', 1, jsonb_build_object('placeId', ${placeId}::bigint)
-      from redeemed r
-    )
-    select serial, face_value_cents, redeemed_at, programme_id, programme_name, place_name from redeemed`.execute(db);
-  const row = result.rows[0];
-  if (!row) throw await diagnoseRefusal(db, serial, placeId, organisations);
+interface RedemptionRow {
+  serial: number;
+  amountCents: number;
+  redeemedAt: string;
+  placeId: number;
+  placeName: string;
+  programmeId: number;
+  programmeName: string;
+}
+
+export interface RedemptionDeps {
+  db: Kysely<DB>;
+  pool: pg.Pool;
+  secret: string;
+}
+
+function toResult(secret: string, row: RedemptionRow): RedemptionResult {
   return {
-    code: formatVoucherCode(makeVoucherCode(secret, serial)),
+    code: formatVoucherCode(makeVoucherCode(secret, row.serial)),
     status: 'redeemed',
-    redeemedAt: new Date(row.redeemed_at).toISOString(),
-    amountCents: row.face_value_cents,
-    place: { id: placeId, name: row.place_name },
-    programme: { id: row.programme_id, name: row.programme_name },
+    redeemedAt: new Date(row.redeemedAt).toISOString(),
+    amountCents: row.amountCents,
+    place: { id: row.placeId, name: row.placeName },
+    programme: { id: row.programmeId, name: row.programmeName },
   };
+}
+
+/**
+ * Redeems a voucher with one prepared statement (see redemption-sql.ts). With an idempotency key, a retry
+ * returns the original answer (`replayed`); the same key for another request is refused.
+ */
+export async function redeemVoucher(
+  deps: RedemptionDeps,
+  principal: Principal,
+  codeInput: string,
+  placeId: number,
+  idempotencyKey?: string,
+): Promise<{ result: RedemptionResult; replayed: boolean }> {
+  const serial = authenticSerial(deps.secret, codeInput);
+  const organisations = mediatorOrganisations(principal);
+  const idempotencyPrincipal = `user:${principal.userId}`;
+  const requestFingerprint = fingerprint('redeem', String(serial), String(placeId));
+  const rows = await queryPrepared<{ row: RedemptionRow }>(deps.pool, 'redeem_voucher', REDEEM_SQL, [
+    serial, principal.userId, placeId, organisations, idempotencyPrincipal, idempotencyKey ?? null, requestFingerprint,
+  ]);
+  if (rows[0]) return { result: toResult(deps.secret, rows[0].row), replayed: false };
+  if (idempotencyKey) {
+    const [stored] = await queryPrepared<{ fingerprint: string; response: RedemptionRow }>(deps.pool, 'stored_answer', STORED_ANSWER_SQL, [idempotencyPrincipal, idempotencyKey]);
+    if (stored) {
+      if (stored.fingerprint !== requestFingerprint) {
+        throw invalid('Cette clé Idempotency-Key a déjà servi pour une autre requête : utilisez une nouvelle clé.', 'cle_idempotence_reutilisee');
+      }
+      return { result: toResult(deps.secret, stored.response), replayed: true };
+    }
+  }
+  throw await diagnoseRefusal(deps.db, serial, placeId, organisations);
+}
+
+// Guessing codes produces forged or mistyped codes (and unknown ones only with the secret): those refusals are
+// counted per user, successful redemptions never are.
+const REFUSAL_WINDOW_MS = 15 * 60_000;
+const MAX_REFUSALS = Number(process.env.REDEEM_MAX_REFUSALS ?? 50);
+
+export async function limitRefusals(db: Kysely<DB>, principal: Principal | null, error: unknown): Promise<never> {
+  if (principal && error instanceof DomainError && (error.status === 422 || error.status === 404)) {
+    const { current } = await countHit(db, `redeem-refusals|${principal.userId}`, REFUSAL_WINDOW_MS);
+    if (current > MAX_REFUSALS) throw new DomainError(429, 'trop_de_tentatives', 'Trop de codes refusés : patientez un quart d’heure avant de réessayer.');
+  }
+  throw error;
 }
 
 async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, organisations: number[]) {

@@ -9,6 +9,7 @@ import fastifyView from '@fastify/view';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import nunjucks from 'nunjucks';
 import type { Config } from '../config.js';
 import type { DatabaseKind } from '../db/database.js';
@@ -27,6 +28,8 @@ import { configureTemplates } from './templates.js';
 
 export interface Platform {
   db: Kysely<DB>;
+  /** The same pool Kysely uses, for the few prepared statements of hot paths. */
+  pool: pg.Pool;
   kind: DatabaseKind;
   secret: string;
   config: Config;

@@ -14,13 +14,13 @@ declare module 'fastify' {
 export async function principalFromBearer(request: FastifyRequest): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (!header?.startsWith('Bearer ')) return null;
-  return principalByCredential(request.server.platform.db, 'api_token', hashToken(header.slice(7).trim()));
+  return principalByCredential(request.server.platform.pool, 'api_token', hashToken(header.slice(7).trim()));
 }
 
 export async function principalFromSession(request: FastifyRequest): Promise<Principal | null> {
   const token = request.cookies[SESSION_COOKIE];
   if (!token) return null;
-  return principalByCredential(request.server.platform.db, 'session', hashToken(token));
+  return principalByCredential(request.server.platform.pool, 'session', hashToken(token));
 }
 
 export function requireApiPrincipal(request: FastifyRequest): Principal {

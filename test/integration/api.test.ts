@@ -115,6 +115,19 @@ describe(`JSON API and page security on ${testDatabaseKind}`, () => {
     assert.equal((await redeem(good, world.prescriber.token)).statusCode, 403);
   });
 
+  test('guessing codes is limited: after 50 refused codes in a quarter of an hour, 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 52; i++) {
+      const response = await app.inject({ method: 'POST', url: `/api/v1/vouchers/${makeVoucherCode('devinette', 1000 + i)}/redeem`, headers: bearer(world.mediatorB.token), payload: { placeId: world.placeB } });
+      statuses.push(response.statusCode);
+    }
+    assert.deepEqual(statuses.slice(0, 50), Array(50).fill(422));
+    assert.deepEqual(statuses.slice(50), [429, 429]);
+    const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
+    const legitimate = await app.inject({ method: 'POST', url: `/api/v1/vouchers/${makeVoucherCode(platform.secret, serials[7]!)}/redeem`, headers: bearer(world.mediatorA.token), payload: { placeId: world.placeA } });
+    assert.equal(legitimate.statusCode, 200, 'another mediator is not affected');
+  });
+
   test('pages carry security headers; a form posted without its CSRF token is refused', async () => {
     const page = await app.inject({ url: '/connexion' });
     assert.equal(page.statusCode, 200);

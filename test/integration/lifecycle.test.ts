@@ -45,10 +45,10 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
 
   test('a handed voucher is redeemed once; the second attempt is refused with the date and place of the first', async () => {
     const [serial] = await serialsOfBooklet(platform.db, world.handedBooklet);
-    const result = await redeemVoucher(platform.db, platform.secret, world.mediatorA.principal, code(serial!), world.placeA);
+    const { result } = await redeemVoucher(platform, world.mediatorA.principal, code(serial!), world.placeA);
     assert.equal(result.status, 'redeemed');
     assert.equal(result.amountCents, 1000);
-    await assert.rejects(redeemVoucher(platform.db, platform.secret, world.mediatorB.principal, code(serial!), world.placeB), (error: unknown) => {
+    await assert.rejects(redeemVoucher(platform, world.mediatorB.principal, code(serial!), world.placeB), (error: unknown) => {
       assert.ok(error instanceof DomainError);
       assert.equal(error.status, 409);
       assert.equal(error.details.placeName, result.place.name);
@@ -64,7 +64,7 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
     const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
     const attempts = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) =>
-        redeemVoucher(platform.db, platform.secret, i % 2 ? world.mediatorA.principal : world.mediatorB.principal, code(serials[1]!), i % 2 ? world.placeA : world.placeB),
+        redeemVoucher(platform, i % 2 ? world.mediatorA.principal : world.mediatorB.principal, code(serials[1]!), i % 2 ? world.placeA : world.placeB),
       ),
     );
     assert.equal(attempts.filter((a) => a.status === 'fulfilled').length, 1);
@@ -79,21 +79,21 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
     const forged = makeVoucherCode('faux secret', serials[2]!);
     const typo = good.slice(0, 3) + (good[3] === '2' ? '3' : '2') + good.slice(4);
     const { db, secret } = platform;
-    await assert.rejects(redeemVoucher(db, secret, world.mediatorA.principal, forged, world.placeA), refusal(422, 'code_non_authentique'));
-    await assert.rejects(redeemVoucher(db, secret, world.mediatorA.principal, typo, world.placeA), refusal(422, 'erreur_de_saisie'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, forged, world.placeA), refusal(422, 'code_non_authentique'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, typo, world.placeA), refusal(422, 'erreur_de_saisie'));
     const [allocatedSerial] = await serialsOfBooklet(db, world.allocatedBooklet);
-    await assert.rejects(redeemVoucher(db, secret, world.mediatorA.principal, code(allocatedSerial!), world.placeA), refusal(403, 'cheque_non_remis'));
-    await assert.rejects(redeemVoucher(db, secret, world.outsider.principal, good, world.placeOutside), refusal(403, 'hors_territoire'));
-    await assert.rejects(redeemVoucher(db, secret, world.mediatorA.principal, good, world.placeB), refusal(403, 'lieu_non_autorise'));
-    await assert.rejects(redeemVoucher(db, secret, world.prescriber.principal, good, world.placeA), refusal(403, 'interdit'));
-    await assert.rejects(redeemVoucher(db, secret, world.mediatorA.principal, code(999_999), world.placeA), refusal(404, 'cheque_inconnu'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, code(allocatedSerial!), world.placeA), refusal(403, 'cheque_non_remis'));
+    await assert.rejects(redeemVoucher(platform, world.outsider.principal, good, world.placeOutside), refusal(403, 'hors_territoire'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, good, world.placeB), refusal(403, 'lieu_non_autorise'));
+    await assert.rejects(redeemVoucher(platform, world.prescriber.principal, good, world.placeA), refusal(403, 'interdit'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, code(999_999), world.placeA), refusal(404, 'cheque_inconnu'));
     const still = await db.selectFrom('vouchers').select('status').where('serial', '=', serials[2]!).executeTakeFirstOrThrow();
     assert.equal(still.status, 'handed', 'refusals change nothing');
   });
 
   test('a place sees only its own redemptions; a funder only those of its orders', async () => {
     const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
-    await redeemVoucher(platform.db, platform.secret, world.mediatorB.principal, code(serials[3]!), world.placeB);
+    await redeemVoucher(platform, world.mediatorB.principal, code(serials[3]!), world.placeB);
     const seenByA = await listRedemptions(platform.db, platform.secret, world.mediatorA.principal);
     const seenByB = await listRedemptions(platform.db, platform.secret, world.mediatorB.principal);
     assert.ok(seenByA.length >= 1 && seenByA.every((r) => r.placeName.includes(String(world.mediatorA.organisationId))));
@@ -107,11 +107,11 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
 
   test('a place can undo its own redemption, not another place’s; the ledger follows', async () => {
     const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
-    await redeemVoucher(platform.db, platform.secret, world.mediatorA.principal, code(serials[4]!), world.placeA);
+    await redeemVoucher(platform, world.mediatorA.principal, code(serials[4]!), world.placeA);
     await assert.rejects(undoRedemption(platform.db, platform.secret, world.mediatorB.principal, code(serials[4]!)), refusal(404, 'non_encaisse'));
     const undone = await undoRedemption(platform.db, platform.secret, world.mediatorA.principal, code(serials[4]!));
     assert.equal(undone.status, 'handed');
-    await redeemVoucher(platform.db, platform.secret, world.mediatorB.principal, code(serials[4]!), world.placeB);
+    await redeemVoucher(platform, world.mediatorB.principal, code(serials[4]!), world.placeB);
     assert.equal((await verifyLedger(platform.db)).ok, true);
   });
 
@@ -141,7 +141,7 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
     await assert.rejects(issueOrder(db, null, orderId), refusal(409, 'commande_deja_emise'));
     await assert.rejects(allocateBooklets(db, world.funder.principal, { orderId, recipientOrganisationId: world.prescriber.organisationId, bookletCount: 1 }), refusal(409, 'commande_non_payee'));
     const issued = await db.selectFrom('vouchers').select('serial').where('order_id', '=', orderId).orderBy('serial').executeTakeFirstOrThrow();
-    await assert.rejects(redeemVoucher(db, platform.secret, world.mediatorA.principal, code(issued.serial), world.placeA), refusal(403, 'cheque_non_active'));
+    await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, code(issued.serial), world.placeA), refusal(403, 'cheque_non_active'));
     await assert.rejects(placeOrder(db, world.otherFunder.principal, { programmeId: world.programmeId, bookletCount: 1 }), refusal(403, 'interdit'));
     await cancelOrder(db, world.funder.principal, orderId);
     const statuses = await db.selectFrom('vouchers').select('status').distinct().where('order_id', '=', orderId).execute();

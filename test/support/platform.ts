@@ -30,7 +30,7 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
     return {
-      database, db: database.db, kind: database.kind, secret, config: { ...config, databaseUrl: url },
+      database, db: database.db, pool: database.pool, kind: database.kind, secret, config: { ...config, databaseUrl: url },
       async dispose() {
         await database.close();
         const cleanup = new pg.Client({ connectionString: url });
@@ -43,5 +43,5 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
   const database = await openDatabase({ dataDir: 'memory://' });
   await migrateToLatest(database.db);
   await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
-  return { database, db: database.db, kind: database.kind, secret, config, dispose: () => database.close() };
+  return { database, db: database.db, pool: database.pool, kind: database.kind, secret, config, dispose: () => database.close() };
 }
