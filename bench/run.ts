@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { makeVoucherCode } from '../src/pass/domain/voucher-code.js';
 import { REDEEM_SQL } from '../src/pass/redemption-sql.js';
@@ -25,30 +24,23 @@ async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: n
   const app = await buildApp(platform);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request: autocannon.Request) => {
-          const serial = serials[next++ % serials.length]!;
-          return {
-            ...request,
-            path: `/api/v1/vouchers/${makeVoucherCode(platform.secret, serial)}/redeem`,
-            headers: { authorization: `Bearer ${world.mediatorA.token}`, 'content-type': 'application/json', 'idempotency-key': `bench-${serial}` },
-            body: JSON.stringify({ placeId: world.placeA }),
-          };
-        },
-      },
-    ],
+  // Enough distinct vouchers for the whole run: each request redeems a new one.
+  const requests = serials.map((serial) => ({
+    method: 'POST',
+    path: `/api/v1/vouchers/${makeVoucherCode(platform.secret, serial)}/redeem`,
+    headers: { authorization: `Bearer ${world.mediatorA.token}`, 'content-type': 'application/json', 'idempotency-key': `bench-${serial}` },
+    body: JSON.stringify({ placeId: world.placeA }),
+  }));
+  const result = await new Promise<{ rps: number; p50: number; p99: number; non2xx: number; sent: number }>((resolve, reject) => {
+    const loader = fork(new URL('./load-worker.mjs', import.meta.url));
+    loader.once('message', (message) => resolve(message as never));
+    loader.once('error', reject);
+    loader.send({ url: `http://127.0.0.1:${port}`, connections, duration, requests });
   });
   const redeemed = await platform.db.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'redeemed').executeTakeFirstOrThrow();
   await app.close();
-  const out = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, redeemed: Number(redeemed.n) };
-  return { out, platform, world, serials, used: next };
+  const out = { ...result, redeemed: Number(redeemed.n) };
+  return { out, platform, world, serials, used: result.sent };
 }
 
 function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number) {

@@ -15,8 +15,13 @@ run() {
 }
 
 if [ ! -x /usr/bin/chromium ]; then
-  echo "Chromium absent : les tests de navigateur demandent le paquet Debian « chromium » (apt-get install chromium)." >&2
-  exit 1
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installation du Chromium de Debian pour les tests de navigateur…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium absent : les tests de navigateur demandent le paquet Debian « chromium » (sudo apt-get install chromium)." >&2
+    exit 1
+  fi
 fi
 
 echo "== PGlite =="

@@ -19,7 +19,7 @@ import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemp
 import { bookletVoucherCodes } from './vouchers.js';
 
 /** Runs a form action; a refusal re-renders the form with its French message and the user's input. */
-async function withFormErrors(request: FastifyRequest, reply: FastifyReply, action: () => Promise<unknown>, onError: (message: string, status: number) => unknown) {
+async function withFormErrors(action: () => Promise<unknown>, onError: (message: string, status: number) => unknown) {
   try {
     return await action();
   } catch (error) {
@@ -36,8 +36,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.post('/carnet', { config: { rateLimit: { max: 20, timeWindow: 60_000 } } }, async (request, reply) => {
     const number = field(request.body, 'numero');
     return withFormErrors(
-      request,
-      reply,
       async () => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance: await bookletBalance(db, secret, number, field(request.body, 'code')) }),
       (error, status) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
     );
@@ -65,8 +63,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
       .map((c) => ({ organisationId: c.organisationId, shareBp: Math.round(Number(c.share.replace(',', '.')) * 100) }));
     const services = body.services === undefined ? [] : ([] as string[]).concat(body.services);
     return withFormErrors(
-      request,
-      reply,
       async () => {
         const faceValueCents = parseEurosToCents(field(body, 'faceValue') || '10');
         if (faceValueCents === null || faceValueCents <= 0) throw new DomainError(422, 'valeur', 'La valeur faciale doit être un montant en euros, par exemple 10 ou 12,50.');
@@ -105,8 +101,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     return withFormErrors(
-      request,
-      reply,
       async () => {
         const orderId = await placeOrder(db, principal, {
           programmeId: Number(field(request.body, 'programmeId')),
@@ -151,8 +145,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
       if (!requirePagePrincipal(request, reply)) return reply;
       const orderId = Number((request.params as { id: string }).id);
       return withFormErrors(
-        request,
-        reply,
         async () => orderPage(request, reply, orderId, { success: await run(orderId, request) }),
         (error, status) => orderPage(request, reply, orderId, { error }, status),
       );
@@ -199,8 +191,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     const level = field(request.body, 'diagnosticLevel');
     return withFormErrors(
-      request,
-      reply,
       async () => {
         const handed = await handBooklet(db, principal, field(request.body, 'numero'), {
           ageBand: field(request.body, 'ageBand'),
@@ -235,8 +225,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const code = field(request.body, 'code');
     const placeField = field(request.body, 'placeId');
     return withFormErrors(
-      request,
-      reply,
       async () => {
         const placeId = await resolvePlace(db, principal, placeField ? Number(placeField) : undefined);
         const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
@@ -250,8 +238,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     return withFormErrors(
-      request,
-      reply,
       async () => {
         const undone = await undoRedemption(db, secret, principal, field(request.body, 'code'));
         return redeemPage(request, reply, { success: `Encaissement du chèque ${undone.code} annulé.` });
