@@ -1,4 +1,6 @@
-import { execFileSync, fork } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { placeOrder } from '../src/pass/orders.js';
 import { buildApp } from '../src/web/app.js';
 import { redemptionFixture } from './setup.js';
 
+const execFileAsync = promisify(execFile);
 const CONNECTIONS = [16, 64];
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const ISSUANCE_VOUCHERS = Number(process.env.BENCH_ISSUANCE ?? 1_000_000);
@@ -24,19 +27,31 @@ async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: n
   const app = await buildApp(platform);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  // Enough distinct vouchers for the whole run: each request redeems a new one.
-  const requests = serials.map((serial) => ({
-    method: 'POST',
-    path: `/api/v1/vouchers/${makeVoucherCode(platform.secret, serial)}/redeem`,
-    headers: { authorization: `Bearer ${world.mediatorA.token}`, 'content-type': 'application/json', 'idempotency-key': `bench-${serial}` },
-    body: JSON.stringify({ placeId: world.placeA }),
-  }));
-  const result = await new Promise<{ rps: number; p50: number; p99: number; non2xx: number; sent: number }>((resolve, reject) => {
-    const loader = fork(new URL('./load-worker.mjs', import.meta.url));
-    loader.once('message', (message) => resolve(message as never));
-    loader.once('error', reject);
-    loader.send({ url: `http://127.0.0.1:${port}`, connections, duration, requests });
-  });
+  // wrk (C, like pgbench) drives the load, so that the load generator does not eat the cores the server needs.
+  const codesFile = path.join(os.tmpdir(), `inclusif-codes-${process.pid}.txt`);
+  fs.writeFileSync(codesFile, serials.map((serial) => makeVoucherCode(platform.secret, serial)).join('\n'));
+  const threads = 2;
+  // Asynchronous: the server under test runs on this process's event loop.
+  const { stdout: output } = await execFileAsync(
+    'wrk',
+    ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency', '-s', fileURLToPath(new URL('./redeem.lua', import.meta.url)),
+      `http://127.0.0.1:${port}`, '--', codesFile, world.mediatorA.token, String(world.placeA), String(threads)],
+    { encoding: 'utf8' },
+  );
+  fs.rmSync(codesFile);
+  const ms = (label: string) => {
+    const match = new RegExp(`${label}%\\s+([0-9.]+)(us|ms|s)`).exec(output);
+    if (!match) return NaN;
+    const value = Number(match[1]);
+    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+  };
+  const result = {
+    rps: Number(/Requests\/sec:\s+([0-9.]+)/.exec(output)?.[1]),
+    p50: ms('50'),
+    p99: ms('99'),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+    sent: Number(/(\d+) requests in/.exec(output)?.[1]),
+  };
   const redeemed = await platform.db.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'redeemed').executeTakeFirstOrThrow();
   await app.close();
   const out = { ...result, redeemed: Number(redeemed.n) };
@@ -91,12 +106,12 @@ for (const connections of CONNECTIONS) {
   await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
   const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId);
   report(
-    `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50} ms, p99 ${http.out.p99} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
+    `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50.toFixed(1)} ms, p99 ${http.out.p99.toFixed(1)} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
   );
   await http.platform.dispose();
 }
 const pgliteHttp = await benchRedemptionHttp('pglite', 16, DURATION_S);
-report(`redemption PGlite, 16 clients: HTTP ${pgliteHttp.out.rps.toFixed(0)} req/s, p50 ${pgliteHttp.out.p50} ms, p99 ${pgliteHttp.out.p99} ms (non-2xx ${pgliteHttp.out.non2xx})`);
+report(`redemption PGlite, 16 clients: HTTP ${pgliteHttp.out.rps.toFixed(0)} req/s, p50 ${pgliteHttp.out.p50.toFixed(1)} ms, p99 ${pgliteHttp.out.p99.toFixed(1)} ms (non-2xx ${pgliteHttp.out.non2xx})`);
 await pgliteHttp.platform.dispose();
 
 const issuancePg = await benchIssuance('postgresql', ISSUANCE_VOUCHERS);
