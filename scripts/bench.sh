@@ -2,6 +2,12 @@
 # Benchmarks need a PostgreSQL server and pgbench: use DATABASE_URL, or start a throw-away local cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 if [ -z "${DATABASE_URL:-}" ]; then
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   cluster=$(mktemp -d /tmp/inclusif-bench-pg.XXXXXX)

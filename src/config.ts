@@ -15,6 +15,8 @@ export interface Config {
   publicUrl: string;
   secureCookies: boolean;
   logLevel: string;
+  /** How long an instance may reuse an API token's principal (see accounts/token-cache.ts). */
+  tokenCacheSeconds: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -31,5 +33,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL ?? 'info',
+    tokenCacheSeconds: Number(env.TOKEN_CACHE_SECONDS ?? 10),
   };
 }

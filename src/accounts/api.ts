@@ -56,7 +56,9 @@ export const accountsApi: FastifyPluginAsyncZod = async (app) => {
   app.get('/tokens', { schema: { tags: ['comptes'], summary: 'Mes jetons d’API' } }, async (request) => listApiTokens(db, requireApiPrincipal(request).userId));
 
   app.delete('/tokens/:id', { schema: { tags: ['comptes'], summary: 'Révoquer un de mes jetons', params: z.object({ id: z.coerce.number().int().positive() }) } }, async (request) => {
-    await revokeApiToken(db, requireApiPrincipal(request).userId, request.params.id);
+    const tokenHash = await revokeApiToken(db, requireApiPrincipal(request).userId, request.params.id);
+    // This instance forgets the token at once; the others within TOKEN_CACHE_SECONDS.
+    app.tokenCache.delete(tokenHash);
     return { revoked: true };
   });
 };

@@ -126,15 +126,21 @@ export async function userIdForApiToken(db: Kysely<DB>, token: string): Promise<
   return row?.user_id ?? null;
 }
 
-export async function revokeApiToken(db: Kysely<DB>, userId: number, tokenId: number): Promise<void> {
-  const result = await db
-    .updateTable('api_tokens')
-    .set({ revoked_at: new Date() })
-    .where('id', '=', tokenId)
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw notFound('Ce jeton n’existe pas ou est déjà révoqué.');
+/** Returns the revoked token's hash, so that the caller can drop it from its cache. */
+export async function revokeApiToken(db: Kysely<DB>, userId: number, tokenId: number): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const revoked = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', tokenId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning(['token_hash', 'name'])
+      .executeTakeFirst();
+    if (!revoked) throw notFound('Ce jeton n’existe pas ou est déjà révoqué.');
+    await recordAudit(trx, { actorUserId: userId, action: 'api_token.revoked', details: { tokenId, name: revoked.name } });
+    return revoked.token_hash;
+  });
 }
 
 export async function listApiTokens(db: Kysely<DB>, userId: number) {

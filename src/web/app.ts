@@ -22,6 +22,7 @@ import { DomainError } from '../shared/errors.js';
 import { fromRoot } from '../shared/paths.js';
 import { postgresRateLimitStore } from '../shared/rate-limit.js';
 import { territoriesApi } from '../territories/api.js';
+import { TokenPrincipalCache } from '../accounts/token-cache.js';
 import { principalFromBearer, principalFromSession } from './auth.js';
 import { renderPage } from './page.js';
 import { configureTemplates } from './templates.js';
@@ -49,6 +50,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
     ajv: { customOptions: { coerceTypes: false } },
   });
   app.decorate('platform', platform);
+  app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

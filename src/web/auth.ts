@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashToken } from '../accounts/credentials.js';
 import { principalByCredential, type Principal } from '../accounts/principal.js';
+import type { TokenPrincipalCache } from '../accounts/token-cache.js';
 import { DomainError } from '../shared/errors.js';
 
 export const SESSION_COOKIE = 'ni_session';
@@ -9,12 +10,21 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    tokenCache: TokenPrincipalCache;
+  }
 }
 
 export async function principalFromBearer(request: FastifyRequest): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (!header?.startsWith('Bearer ')) return null;
-  return principalByCredential(request.server.platform.pool, 'api_token', hashToken(header.slice(7).trim()));
+  const tokenHash = hashToken(header.slice(7).trim());
+  const cache = request.server.tokenCache;
+  const cached = cache.get(tokenHash);
+  if (cached) return cached;
+  const principal = await principalByCredential(request.server.platform.pool, 'api_token', tokenHash);
+  if (principal) cache.set(tokenHash, principal);
+  return principal;
 }
 
 export async function principalFromSession(request: FastifyRequest): Promise<Principal | null> {

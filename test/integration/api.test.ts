@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { createApiToken } from '../../src/accounts/store.js';
 import { acquireDataDirLock, DataDirLockedError } from '../../src/db/lock.js';
 import { makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
 import { buildApp } from '../../src/web/app.js';
@@ -41,10 +42,14 @@ describe(`JSON API and page security on ${testDatabaseKind}`, () => {
     const response = await app.inject({ url: '/api/v1/orders' });
     assert.equal(response.statusCode, 401);
     assert.match(response.json().message, /Authentification requise/);
+    const spare = await createApiToken(platform.db, world.funder.email, 'jetable');
+    assert.equal((await app.inject({ url: '/api/v1/me', headers: bearer(spare) })).json().email, world.funder.email);
     const tokens = (await app.inject({ url: '/api/v1/tokens', headers: bearer(world.funder.token) })).json();
-    assert.equal(tokens.length, 1);
-    const other = (await app.inject({ url: '/api/v1/me', headers: bearer(world.funder.token) })).json();
-    assert.equal(other.email, world.funder.email);
+    const spareId = tokens.find((t: { name: string }) => t.name === 'jetable').id;
+    const revoked = await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${spareId}`, headers: bearer(world.funder.token) });
+    assert.deepEqual(revoked.json(), { revoked: true });
+    assert.equal((await app.inject({ url: '/api/v1/me', headers: bearer(spare) })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/api/v1/me', headers: bearer(world.funder.token) })).statusCode, 200);
   });
 
   test('invalid bodies are refused with 400 naming the field, and change nothing', async () => {
