@@ -10,6 +10,8 @@ import { REDEEM_SQL } from '../src/pass/redemption-sql.js';
 import { issueOrder } from '../src/pass/issuance.js';
 import { placeOrder } from '../src/pass/orders.js';
 import { buildApp } from '../src/web/app.js';
+import { redeemVoucher } from '../src/pass/redemption.js';
+import http from 'node:http';
 import { redemptionFixture } from './setup.js';
 
 const execFileAsync = promisify(execFile);
@@ -22,22 +24,16 @@ const report = (line: string) => {
   results.push(line);
 };
 
-async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: number, duration: number) {
-  const { platform, world, serials } = await redemptionFixture(kind, connections * duration * 400);
-  const app = await buildApp(platform);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as { port: number }).port;
+async function runWrk(port: number, secret: string, serials: number[], token: string, placeId: number, connections: number, duration: number) {
   // wrk (C, like pgbench) drives the load, so that the load generator does not eat the cores the server needs.
   const codesFile = path.join(os.tmpdir(), `inclusif-codes-${process.pid}.txt`);
-  fs.writeFileSync(codesFile, serials.map((serial) => makeVoucherCode(platform.secret, serial)).join('\n'));
+  fs.writeFileSync(codesFile, serials.map((serial) => makeVoucherCode(secret, serial)).join('\n'));
   const threads = 2;
   // Asynchronous: the server under test runs on this process's event loop.
-  const { stdout: output } = await execFileAsync(
-    'wrk',
-    ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency', '-s', fileURLToPath(new URL('./redeem.lua', import.meta.url)),
-      `http://127.0.0.1:${port}`, '--', codesFile, world.mediatorA.token, String(world.placeA), String(threads)],
-    { encoding: 'utf8' },
-  );
+  const { stdout: output } = await execFileAsync('wrk', [
+    '-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency', '-s', fileURLToPath(new URL('./redeem.lua', import.meta.url)),
+    `http://127.0.0.1:${port}`, '--', codesFile, token, String(placeId), String(threads),
+  ]);
   fs.rmSync(codesFile);
   const ms = (label: string) => {
     const match = new RegExp(`${label}%\\s+([0-9.]+)(us|ms|s)`).exec(output);
@@ -45,17 +41,45 @@ async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: n
     const value = Number(match[1]);
     return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
   };
-  const result = {
+  return {
     rps: Number(/Requests\/sec:\s+([0-9.]+)/.exec(output)?.[1]),
     p50: ms('50'),
     p99: ms('99'),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
     sent: Number(/(\d+) requests in/.exec(output)?.[1]),
   };
+}
+
+async function benchRedemptionHttp(kind: 'pglite' | 'postgresql', connections: number, duration: number) {
+  const { platform, world, serials } = await redemptionFixture(kind, connections * duration * 400);
+  const app = await buildApp(platform);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const result = await runWrk(port, platform.secret, serials, world.mediatorA.token, world.placeA, connections, duration);
   const redeemed = await platform.db.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'redeemed').executeTakeFirstOrThrow();
   await app.close();
   const out = { ...result, redeemed: Number(redeemed.n) };
   return { out, platform, world, serials, used: result.sent };
+}
+
+/** Second yardstick: a bare Node HTTP server running the same statement, without authentication or framework. */
+async function benchBareNode(connections: number, duration: number) {
+  const { platform, world, serials } = await redemptionFixture('postgresql', connections * duration * 400);
+  const server = http.createServer((request, response) => {
+    request.resume();
+    redeemVoucher(platform, world.mediatorA.principal, request.url!.split('/')[4]!, world.placeA).then(
+      ({ result }) => response.end(JSON.stringify(result)),
+      () => {
+        response.statusCode = 500;
+        response.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const result = await runWrk((server.address() as { port: number }).port, platform.secret, serials, world.mediatorA.token, world.placeA, connections, duration);
+  server.close();
+  await platform.dispose();
+  return result;
 }
 
 function pgbench(databaseUrl: string, schema: string, connections: number, duration: number, placeId: number, userId: number, organisationId: number) {
@@ -105,6 +129,10 @@ for (const connections of CONNECTIONS) {
   const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
   await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
   const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId);
+  const bare = await benchBareNode(connections, DURATION_S);
+  report(
+    `redemption PostgreSQL, ${connections} clients: bare Node HTTP server, same statement ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms | ratio to pgbench ${((100 * bare.rps) / yardstick.tps).toFixed(0)} %`,
+  );
   report(
     `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50.toFixed(1)} ms, p99 ${http.out.p99.toFixed(1)} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
   );

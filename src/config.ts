@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections per instance: about twice the database server's cores; more only adds contention. */
+  databasePoolSize: number;
   /** Overrides the secret stored in the database (HMAC of voucher codes, cookie signing). */
   secret: string | undefined;
   /** Deployments by an operator other than the State switch the Marianne block off. */
@@ -26,6 +28,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: Number(env.DATABASE_POOL_SIZE ?? 10),
     secret: env.INCLUSIF_SECRET || undefined,
     stateBranding: env.STATE_BRANDING !== 'false',
     serviceName: env.SERVICE_NAME ?? 'Numérique inclusif',

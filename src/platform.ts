@@ -12,7 +12,7 @@ export interface OpenedPlatform extends Platform {
 
 /** Opens the database, brings its schema and referentials up to date: every entry point starts here. */
 export async function openPlatform(config: Config): Promise<OpenedPlatform> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   try {
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db);

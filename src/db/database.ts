@@ -33,7 +33,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 async function openPostgres(connectionString: string, options: OpenOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString,
-    max: options.poolSize ?? 20,
+    max: options.poolSize ?? 10,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -17,7 +17,7 @@ export const testDatabaseKind = process.env.TEST_DATABASE === 'postgresql' ? 'po
 
 export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
   const secret = randomBytes(16).toString('hex');
-  const config = { ...readConfig({}), secret, secureCookies: false, publicUrl: 'http://localhost' };
+  const config = { ...readConfig({ DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }), secret, secureCookies: false, publicUrl: 'http://localhost' };
   if (kind === 'postgresql') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('TEST_DATABASE=postgresql demande DATABASE_URL');
@@ -26,7 +26,7 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     await admin.end();
-    const database = await openDatabase({ databaseUrl: url, searchPath: schema, poolSize: 30 });
+    const database = await openDatabase({ databaseUrl: url, searchPath: schema, poolSize: config.databasePoolSize });
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
     return {
