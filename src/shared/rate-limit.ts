@@ -13,16 +13,6 @@ export async function countHit(db: Kysely<DB>, key: string, windowMs: number): P
   return { current: hits, ttl: Math.max(0, new Date(window_start).getTime() + windowMs - Date.now()) };
 }
 
-export async function currentHits(db: Kysely<DB>, key: string, windowMs: number): Promise<number> {
-  const row = await db
-    .selectFrom('rate_limits')
-    .select('hits')
-    .where('key', '=', key)
-    .where('window_start', '>=', new Date(Date.now() - windowMs))
-    .executeTakeFirst();
-  return row?.hits ?? 0;
-}
-
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
 /** A store for @fastify/rate-limit backed by the same table, so limits hold across app instances. */

@@ -66,8 +66,6 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
         upgradeInsecureRequests: platform.config.secureCookies ? [] : null,
       },
     },
-    // The camera is used by the redemption page to read QR codes.
-    permittedCrossDomainPolicies: false,
   });
   await app.register(fastifyCookie, { secret: platform.secret, hook: 'onRequest' });
   await app.register(fastifyFormbody);

@@ -78,7 +78,7 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
     const good = code(serials[2]!);
     const forged = makeVoucherCode('faux secret', serials[2]!);
     const typo = good.slice(0, 3) + (good[3] === '2' ? '3' : '2') + good.slice(4);
-    const { db, secret } = platform;
+    const { db } = platform;
     await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, forged, world.placeA), refusal(422, 'code_non_authentique'));
     await assert.rejects(redeemVoucher(platform, world.mediatorA.principal, typo, world.placeA), refusal(422, 'erreur_de_saisie'));
     const [allocatedSerial] = await serialsOfBooklet(db, world.allocatedBooklet);
