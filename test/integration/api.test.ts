@@ -144,6 +144,41 @@ describe(`JSON API and page security on ${testDatabaseKind}`, () => {
     assert.ok(!forged.cookies.some((c) => c.name === 'ni_session'), 'no session is opened');
   });
 
+  test('an organisation administrator invites a colleague, who joins, signs in and signs out', async () => {
+    const invitation = await app.inject({
+      method: 'POST',
+      url: `/api/v1/organisations/${world.prescriber.organisationId}/invitations`,
+      headers: bearer(world.prescriber.token),
+      payload: { email: 'collegue@caf.test.fr', role: 'prescriber' },
+    });
+    assert.equal(invitation.statusCode, 201);
+    const invitationPath = new URL(invitation.json().invitationUrl).pathname;
+    const refused = await app.inject({ method: 'POST', url: `/api/v1/organisations/${world.prescriber.organisationId}/invitations`, headers: bearer(world.mediatorA.token), payload: { email: 'x@y.fr', role: 'prescriber' } });
+    assert.equal(refused.statusCode, 403, 'only the organisation’s administrators invite');
+
+    const form = await app.inject({ url: invitationPath, remoteAddress: '10.1.1.1' });
+    assert.match(form.body, /Rejoindre CAF/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const cookie = form.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const tooShort = await app.inject({ method: 'POST', url: invitationPath, headers: { cookie }, payload: { _csrf: csrf, displayName: 'Collègue', password: 'court' } });
+    assert.equal(tooShort.statusCode, 422);
+    assert.match(tooShort.body, /au moins 12 caractères/);
+    const joined = await app.inject({ method: 'POST', url: invitationPath, headers: { cookie }, payload: { _csrf: csrf, displayName: 'Collègue', password: 'un-mot-de-passe-solide' } });
+    assert.equal(joined.statusCode, 303);
+    const session = joined.cookies.find((c) => c.name === 'ni_session')!;
+    const sessionCookie = `${cookie}; ni_session=${session.value}`;
+    const space = await app.inject({ url: '/espace', headers: { cookie: sessionCookie } });
+    assert.match(space.body, /CAF : Prescripteur/);
+    assert.equal((await app.inject({ url: invitationPath })).statusCode, 404, 'an invitation serves once');
+
+    const spaceCsrf = /name="_csrf" value="([^"]+)"/.exec(space.body)![1]!;
+    const signOut = await app.inject({ method: 'POST', url: '/deconnexion', headers: { cookie: `${space.cookies.map((c) => `${c.name}=${c.value}`).join('; ') || cookie}; ni_session=${session.value}` }, payload: { _csrf: spaceCsrf } });
+    assert.equal(signOut.statusCode, 303);
+    const after = await app.inject({ url: '/espace', headers: { cookie: sessionCookie } });
+    assert.equal(after.statusCode, 302, 'the session is gone from the database');
+    assert.match(String(after.headers.location), /^\/connexion/);
+  });
+
   test('sign-in is rate-limited', async () => {
     const page = await app.inject({ url: '/connexion', remoteAddress: '10.9.9.9' });
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
