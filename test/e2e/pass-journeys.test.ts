@@ -142,6 +142,32 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.context().close();
   });
 
+  test('an organisation administrator invites a colleague, who joins and signs out', async () => {
+    const page = await pageAs('prescripteur@demo.inclusif.fr');
+    await page.getByRole('link', { name: 'Mon organisation' }).first().click();
+    await assertAccessible(page);
+    await page.getByLabel('Adresse e-mail du collègue').fill('nouvelle.collegue@caf.test.fr');
+    await page.getByRole('button', { name: 'Créer l’invitation' }).click();
+    const link = (await page.locator('.ni-invitation-url').textContent())!;
+    await assertAccessible(page);
+    await page.context().close();
+
+    const colleague = await pageAs(null, { width: 360, height: 740 });
+    await colleague.goto(`${baseUrl}${new URL(link).pathname}`);
+    await assertAccessible(colleague);
+    await colleague.getByLabel(/Votre nom/).fill('Nouvelle collègue');
+    await colleague.getByLabel(/Mot de passe/).fill('un-mot-de-passe-solide');
+    await colleague.getByRole('button', { name: 'Créer mon accès' }).click();
+    await colleague.waitForURL(`${baseUrl}/espace`);
+    await colleague.getByText('CAF de Loire-Atlantique : Prescripteur').waitFor();
+    await assertAccessible(colleague);
+    await colleague.getByRole('button', { name: 'Se déconnecter' }).click();
+    await colleague.waitForURL(`${baseUrl}/`);
+    await colleague.goto(`${baseUrl}/espace`);
+    await colleague.waitForURL(/\/connexion/);
+    await colleague.context().close();
+  });
+
   test('a second place cannot see the first place’s redemption', async () => {
     const page = await pageAs('mediateur2@demo.inclusif.fr');
     await page.goto(`${baseUrl}/encaisser`);
