@@ -25,6 +25,8 @@ export interface OpenOptions {
 
 // Money and serials are bigint columns: return them as JS numbers (safe below 2^53 cents).
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// A calendar date is not an instant: keep 'YYYY-MM-DD' rather than a Date at local midnight.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir ?? './data');

@@ -6,6 +6,7 @@ type Id = Generated<number>;
 
 export type Role = 'prescriber' | 'mediator' | 'funder' | 'hub' | 'helper' | 'admin';
 export type OrderStatus = 'placed' | 'issued' | 'paid' | 'cancelled';
+export type LabelStatus = 'pending' | 'approved' | 'refused' | 'suspended';
 export type VoucherStatus = 'issued' | 'activated' | 'allocated' | 'handed' | 'redeemed' | 'expired' | 'cancelled';
 export type LedgerAccount = 'bank' | 'funder_receivable' | 'vouchers_outstanding' | 'place_payable' | 'funder_refund_due';
 
@@ -40,13 +41,74 @@ export interface DB {
   rate_limits: { key: string; window_start: Timestamp; hits: number };
   places: {
     id: Id;
-    organisation_id: number;
+    organisation_id: number | null;
+    standard_id: Generated<string>;
     name: string;
+    pivot: string | null;
     commune_code: string;
+    commune_name: string;
+    postal_code: string;
     address: string;
-    services: string[];
+    address_complement: string | null;
+    latitude: number;
+    longitude: number;
+    coordinates_from_commune: Generated<boolean>;
+    typologies: Generated<string[]>;
+    phone: string | null;
+    emails: Generated<string[]>;
+    websites: Generated<string[]>;
+    opening_hours: string | null;
+    summary: string | null;
+    description: string | null;
+    source: string | null;
+    mobility: Generated<string[]>;
+    parent_structure: string | null;
+    updated_on: ColumnType<string, string | undefined, string>;
+    services: Generated<string[]>;
+    publics: Generated<string[]>;
+    specific_support: Generated<string[]>;
+    costs: Generated<string[]>;
+    national_programmes: Generated<string[]>;
+    training_labels: Generated<string[]>;
+    other_labels: string | null;
+    access_modes: Generated<string[]>;
+    support_modes: Generated<string[]>;
+    accessibility_url: string | null;
+    booking_url: string | null;
+    step_free_access: boolean | null;
+    accessibility_notes: string | null;
+    normalised_name: string;
+    address_key: string;
+    content_hash: string | null;
     active: Generated<boolean>;
     created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  organisation_departements: { organisation_id: number; departement_code: string };
+  place_programmes: { place_id: number; programme_id: number; since: Timestamp };
+  label_criteria: { id: Id; title: string; description: Generated<string>; position: Generated<number>; active: Generated<boolean> };
+  place_labels: {
+    id: Id;
+    place_id: number;
+    status: LabelStatus;
+    criteria_met: Generated<number[]>;
+    applicant_note: Generated<string>;
+    applied_by: number | null;
+    applied_at: Timestamp;
+    decided_by: number | null;
+    decided_at: NullableTimestamp;
+    decision_reason: string | null;
+    valid_from: string | null;
+    valid_until: string | null;
+  };
+  place_duplicates: {
+    place_id: number;
+    other_place_id: number;
+    reason: 'same_siret' | 'same_name_nearby';
+    status: Generated<'open' | 'distinct' | 'resolved'>;
+    detected_at: Timestamp;
+    reviewed_by: number | null;
+    reviewed_at: NullableTimestamp;
   };
   programmes: {
     id: Id;
@@ -117,6 +179,7 @@ export interface DB {
     from_status: string | null;
     to_status: string | null;
     voucher_count: number | null;
+    place_id: number | null;
     details: ColumnType<unknown, string | undefined, string>;
   };
   ledger_entries: {

@@ -9,6 +9,7 @@ import { placeOrder } from '../pass/orders.js';
 import { createProgramme } from '../pass/programmes.js';
 import { luhnDigit } from '../pass/domain/booklet-number.js';
 import { SERVICE_NAMES } from '../pass/domain/profile.js';
+import { DEMO_PLACES, importDemoPlaces } from './places.js';
 
 export const DEMO_PASSWORD = 'demo-inclusif-2018';
 
@@ -21,14 +22,6 @@ export interface DemoAccount {
   organisation: string;
 }
 
-const PLACES = [
-  { name: 'Médiathèque Jacques Demy', commune: '44109', address: '24 quai de la Fosse, 44000 Nantes', account: 'mediateur' },
-  { name: 'Espace numérique de Saint-Nazaire', commune: '44184', address: '6 rue Auguste Baptiste Lechat, 44600 Saint-Nazaire', account: 'mediateur2' },
-  { name: 'Centre socioculturel Château de Rezé', commune: '44143', address: 'Rue du Château de Rezé, 44400 Rezé', account: null },
-  { name: 'France services de Châteaubriant', commune: '44036', address: '1 place Charles de Gaulle, 44110 Châteaubriant', account: null },
-  { name: 'Tiers-lieu numérique d’Ancenis', commune: '44003', address: '30 place Francis Robert, 44150 Ancenis-Saint-Géréon', account: null },
-  { name: 'Médiathèque Charles Gautier-Hermeland', commune: '44162', address: 'Rue François Rabelais, 44800 Saint-Herblain', account: null },
-];
 
 /**
  * Loire-Atlantique, where the plan was launched in 2018: the State and the département co-fund a programme,
@@ -58,17 +51,19 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
   await user('prescripteur', 'Agente d’accueil CAF', caf, 'CAF de Loire-Atlantique', 'prescriber');
   await user('poste', 'Chargé de clientèle La Poste', laPoste, 'La Poste — bureau de Nantes Bretagne', 'prescriber');
   await user('hub', 'Coordinatrice du hub', hub, 'Hub France Connectée Ouest', 'hub');
+  const hubUserId = (await db.selectFrom('users').select('id').where('email', '=', 'hub@demo.inclusif.fr').executeTakeFirstOrThrow()).id;
   await user('aidant', 'Aidant habilité du CCAS', ccas, 'CCAS de Nantes', 'helper');
   await user('etat', 'Cofinancement État', state, 'État — ANCT', 'funder');
 
-  for (const [index, place] of PLACES.entries()) {
-    const organisationId = await org(place.name, `42${String(1000000 + index * 7919).padStart(11, '0')}`.slice(0, 13));
-    await db
-      .insertInto('places')
-      .values({ organisation_id: organisationId, name: place.name, commune_code: place.commune, address: place.address, services: SERVICE_NAMES.slice(0, 5) })
-      .execute();
+  const placeOrganisations: { id: number; siret: string }[] = [];
+  for (const [index, place] of DEMO_PLACES.entries()) {
+    const placeSiret = siret(`42${String(1000000 + index * 7919).padStart(11, '0')}`.slice(0, 13));
+    const organisationId = await org(place.name, placeSiret);
+    placeOrganisations.push({ id: organisationId, siret: placeSiret });
     if (place.account) await user(place.account, `Médiateur — ${place.name}`, organisationId, place.name, 'mediator');
   }
+  await db.insertInto('organisation_departements').values(['44', '49', '53', '72', '85'].map((code) => ({ organisation_id: hub, departement_code: code }))).execute();
+  const places = await importDemoPlaces(db, placeOrganisations.map((o) => o.siret));
 
   const funder = (await loadPrincipal(db, (await db.selectFrom('users').select('id').where('email', '=', 'financeur@demo.inclusif.fr').executeTakeFirstOrThrow()).id))!;
   const prescriber = (await loadPrincipal(db, (await db.selectFrom('users').select('id').where('email', '=', 'prescripteur@demo.inclusif.fr').executeTakeFirstOrThrow()).id))!;
@@ -83,6 +78,7 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
     ],
     eligibleServices: SERVICE_NAMES.slice(0, 5),
   });
+  await labelDemoPlaces(db, places.slice(0, DEMO_PLACES.length).map((p) => p.id), programmeId, hubUserId);
   const paidOrder = await placeOrder(db, funder, { programmeId, bookletCount: 20, vouchersPerBooklet: 10 });
   await issueOrder(db, null, paidOrder);
   await recordPayment(db, null, paidOrder, 'Mandat administratif 2026-0042');
@@ -97,4 +93,21 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
   for (const [index, booklet] of cafBooklets.entries()) await handBooklet(db, prescriber, booklet.number, profiles[index]!);
   await placeOrder(db, funder, { programmeId, bookletCount: 5, vouchersPerBooklet: 10 });
   return accounts;
+}
+
+/** Labels granted by the hub (one application still waiting for review), and the programme accepted where labelled. */
+async function labelDemoPlaces(db: Kysely<DB>, placeIds: number[], programmeId: number, hubUserId: number) {
+  for (const [index, placeId] of placeIds.entries()) {
+    const labelled = DEMO_PLACES[index]!.labelled;
+    if (labelled === false) continue;
+    await db
+      .insertInto('place_labels')
+      .values(
+        labelled === true
+          ? { place_id: placeId, status: 'approved', criteria_met: [1, 2, 3, 4, 5], decided_by: hubUserId, decided_at: new Date(), valid_from: '2025-01-01', valid_until: '2028-12-31', decision_reason: 'Visite du hub' }
+          : { place_id: placeId, status: 'pending', criteria_met: [1, 2, 3, 4, 5], applicant_note: 'Deux conseillères numériques, six postes en accès libre.' },
+      )
+      .execute();
+    if (labelled === true) await db.insertInto('place_programmes').values({ place_id: placeId, programme_id: programmeId }).execute();
+  }
 }

@@ -4,7 +4,8 @@
  * key (null without the header), $7 request fingerprint.
  *
  * The guarded UPDATE re-checks its WHERE on the locked row, so concurrent attempts have exactly one winner; the
- * ledger lines, the journal entry and the idempotency record are written by the same statement. A key already
+ * ledger lines, the journal entry and the idempotency record are written by the same statement. The place must hold
+ * a label valid today and have chosen to accept the programme. A key already
  * used by this principal blocks the update: its stored answer is replayed instead.
  */
 export const REDEEM_SQL = `
@@ -21,6 +22,9 @@ redeemed as (
     and exists (select 1 from programme_departements pd join communes c on c.departement_code = pd.departement_code
                 where pd.programme_id = v.programme_id and c.insee_code = p.commune_code)
     and (cardinality(pr.eligible_services) = 0 or pr.eligible_services && p.services)
+    and exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = v.programme_id)
+    and exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved'
+                and l.valid_from <= current_date and l.valid_until >= current_date)
     and ($6::text is null or not exists (select 1 from idempotency_keys k where k.principal = $5 and k.key = $6))
   returning v.serial, v.face_value_cents, v.redeemed_at, v.programme_id, v.order_id, v.booklet_id,
             pr.name as programme_name, p.id as place_id, p.name as place_name, p.organisation_id as place_organisation_id

@@ -130,6 +130,9 @@ async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, 
           sql<boolean>`exists (select 1 from programme_departements pd join communes c on c.departement_code = pd.departement_code
                                where pd.programme_id = ${voucher.programme_id} and c.insee_code = p.commune_code)`.as('in_territory'),
           sql<boolean>`(select cardinality(eligible_services) = 0 or eligible_services && p.services from programmes where id = ${voucher.programme_id})`.as('eligible'),
+          sql<boolean>`exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved'
+                               and l.valid_from <= current_date and l.valid_until >= current_date)`.as('label_valid'),
+          sql<boolean>`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${voucher.programme_id})`.as('accepts_programme'),
         ])
         .where('p.id', '=', placeId)
         .where('p.organisation_id', 'in', organisations)
@@ -145,7 +148,9 @@ async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, 
           allowDirectHanding: voucher.allow_direct_handing,
         }
       : null,
-    place ? { active: place.active, inProgrammeTerritory: place.in_territory, offersEligibleService: place.eligible } : null,
+    place
+      ? { active: place.active, inProgrammeTerritory: place.in_territory, labelValid: place.label_valid, acceptsProgramme: place.accepts_programme, offersEligibleService: place.eligible }
+      : null,
     new Date(),
   );
 }
@@ -164,7 +169,7 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
       .forUpdate('v')
       .executeTakeFirst();
     if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
-    if (!organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
+    if (voucher.organisation_id === null || !organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
     const restored = voucher.handed_at ? 'handed' : 'allocated';
     const updated = await trx
       .updateTable('vouchers')

@@ -11,6 +11,7 @@ export interface AuditEvent {
   fromStatus?: string | null;
   toStatus?: string | null;
   voucherCount?: number | null;
+  placeId?: number | null;
   details?: Record<string, unknown>;
 }
 
@@ -28,6 +29,7 @@ export async function recordAudit(trx: Kysely<DB>, event: AuditEvent): Promise<v
       from_status: event.fromStatus ?? null,
       to_status: event.toStatus ?? null,
       voucher_count: event.voucherCount ?? null,
+      place_id: event.placeId ?? null,
       details: JSON.stringify(event.details ?? {}),
     })
     .execute();

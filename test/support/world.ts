@@ -8,6 +8,8 @@ import { issueOrder } from '../../src/pass/issuance.js';
 import { placeOrder } from '../../src/pass/orders.js';
 import { createProgramme } from '../../src/pass/programmes.js';
 import { luhnDigit } from '../../src/pass/domain/booklet-number.js';
+import { validateStandardRow } from '../../src/places/domain/validation.js';
+import { placeColumns } from '../../src/places/record.js';
 
 export const PASSWORD = 'mot-de-passe-de-test';
 let stemCounter = 0;
@@ -30,13 +32,25 @@ export async function makeActor(db: Kysely<DB>, name: string, role: Role, depart
   return { principal: (await loadPrincipal(db, userId))!, organisationId, email, token: await createApiToken(db, email, 'tests') };
 }
 
-export async function addPlace(db: Kysely<DB>, organisationId: number, communeCode: string, services: string[] = ['Prendre en main un ordinateur']) {
-  const { id } = await db
-    .insertInto('places')
-    .values({ organisation_id: organisationId, name: `Lieu ${organisationId} (${communeCode})`, commune_code: communeCode, address: '1 rue de test', services })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+export const TEST_SERVICE = 'Maîtrise des outils numériques du quotidien';
+
+/** A place of the organisation at its commune's centre, as the import would record it. */
+export async function addPlace(db: Kysely<DB>, organisationId: number | null, communeCode: string, services: string[] = [TEST_SERVICE]) {
+  const commune = await db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'lat', 'lng']).where('insee_code', '=', communeCode).executeTakeFirstOrThrow();
+  const verdict = validateStandardRow({
+    id: `test-${communeCode}-${++placeCounter}`, pivot: '00000000000000', nom: `Lieu ${organisationId} (${commune.name})`, commune: commune.name,
+    code_postal: commune.postal_codes[0], code_insee: communeCode, adresse: '1 rue de test', date_maj: '2026-01-01', services: services.join('|'),
+  });
+  if (!verdict.ok) throw new Error(JSON.stringify(verdict.errors));
+  const { id } = await db.insertInto('places').values({ ...placeColumns(verdict.place, commune), organisation_id: organisationId }).returning('id').executeTakeFirstOrThrow();
   return id;
+}
+let placeCounter = 0;
+
+/** Test set-up of what a hub's decision and the mediator's choice produce: a valid label, the programme accepted. */
+export async function labelAndEnrol(db: Kysely<DB>, placeId: number, programmeId: number) {
+  await db.insertInto('place_labels').values({ place_id: placeId, status: 'approved', valid_from: '2020-01-01', valid_until: '2099-12-31' }).execute();
+  await db.insertInto('place_programmes').values({ place_id: placeId, programme_id: programmeId }).execute();
 }
 
 /** A paid programme in Loire-Atlantique with its actors: the starting point of most integration tests. */
@@ -61,9 +75,10 @@ export async function buildWorld(db: Kysely<DB>, options: { bookletCount?: numbe
       { organisationId: funder.organisationId, shareBp: 7500 },
       { organisationId: state.organisationId, shareBp: 2500 },
     ],
-    eligibleServices: ['Prendre en main un ordinateur'],
+    eligibleServices: [TEST_SERVICE],
     allowDirectHanding: options.allowDirectHanding ?? false,
   });
+  for (const place of [placeA, placeB, placeOutside]) await labelAndEnrol(db, place, programmeId);
   const orderId = await placeOrder(db, funder.principal, { programmeId, bookletCount: options.bookletCount ?? 4, vouchersPerBooklet: 10 });
   await issueOrder(db, admin.principal.userId, orderId);
   await recordPayment(db, admin.principal.userId, orderId, 'VIR-TEST-1');

@@ -76,7 +76,7 @@ test('each redemption refusal has its own status and French message', () => {
   const now = new Date('2026-06-01T10:00:00Z');
   const later = new Date('2027-01-01T00:00:00Z');
   const voucher = { status: 'handed' as const, expiresAt: later, redeemedAt: null, redeemedPlaceName: null, allowDirectHanding: false };
-  const place = { active: true, inProgrammeTerritory: true, offersEligibleService: true };
+  const place = { active: true, inProgrammeTerritory: true, labelValid: true, acceptsProgramme: true, offersEligibleService: true };
   const statusOf = (error: DomainError) => [error.status, error.code];
   assert.deepEqual(statusOf(explainRefusal(null, place, now)), [404, 'cheque_inconnu']);
   const used = explainRefusal({ ...voucher, status: 'redeemed', redeemedAt: now, redeemedPlaceName: 'Médiathèque' }, place, now);
@@ -87,6 +87,8 @@ test('each redemption refusal has its own status and French message', () => {
   assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'cancelled' }, place, now)), [410, 'cheque_annule']);
   assert.deepEqual(statusOf(explainRefusal(voucher, null, now)), [403, 'lieu_non_autorise']);
   assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, inProgrammeTerritory: false }, now)), [403, 'hors_territoire']);
+  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, labelValid: false }, now)), [403, 'lieu_non_labellise']);
+  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, acceptsProgramme: false }, now)), [403, 'programme_non_accepte']);
   assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, offersEligibleService: false }, now)), [403, 'service_non_eligible']);
   assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'issued' }, place, now)), [403, 'cheque_non_active']);
   assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'allocated' }, place, now)), [403, 'cheque_non_remis']);

@@ -27,6 +27,8 @@ export interface VoucherFacts {
 export interface PlaceFacts {
   active: boolean;
   inProgrammeTerritory: boolean;
+  labelValid: boolean;
+  acceptsProgramme: boolean;
   offersEligibleService: boolean;
 }
 
@@ -50,6 +52,8 @@ export function explainRefusal(voucher: VoucherFacts | null, place: PlaceFacts |
   if (!place) return new DomainError(403, 'lieu_non_autorise', 'Vous n’êtes pas médiateur de ce lieu : vous ne pouvez pas y encaisser de chèque.');
   if (!place.active) return new DomainError(403, 'lieu_inactif', 'Ce lieu n’est pas actif : il ne peut pas encaisser de chèque.');
   if (!place.inProgrammeTerritory) return new DomainError(403, 'hors_territoire', 'Ce chèque appartient à un programme d’un autre territoire : votre lieu ne peut pas l’encaisser.');
+  if (!place.labelValid) return new DomainError(403, 'lieu_non_labellise', 'Ce lieu n’a pas de label valide aujourd’hui : il ne peut pas encaisser de chèque. Le hub de votre territoire examine les demandes de label.');
+  if (!place.acceptsProgramme) return new DomainError(403, 'programme_non_accepte', 'Ce lieu n’a pas déclaré accepter les chèques de ce programme : cochez-le dans la fiche du lieu.');
   if (!place.offersEligibleService) return new DomainError(403, 'service_non_eligible', 'Votre lieu ne propose aucun des services financés par ce programme.');
   if (voucher.status === 'issued') return new DomainError(403, 'cheque_non_active', 'Ce chèque n’est pas encore activé : le financeur n’a pas encore réglé sa commande.');
   if (voucher.status === 'activated' || (voucher.status === 'allocated' && !voucher.allowDirectHanding)) {

@@ -1,0 +1,107 @@
+import OpeningHours from 'opening_hours';
+
+/** Public holidays (PH) follow the French calendar; the coordinates only matter for sunrise/sunset rules. */
+const FRANCE = { lat: 46.6, lon: 2.4, address: { country_code: 'fr', state: '' } };
+const DAY_NAMES = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'];
+const WEEK_ORDER = [1, 2, 3, 4, 5, 6, 0];
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+
+const wallClockParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/**
+ * The opening_hours library reads a Date's local fields: give it Paris wall-clock time whatever the server's
+ * time zone, so "ferme à 17 h" means 17 h in France.
+ */
+export function parisWallClock(instant: Date): Date {
+  const part = Object.fromEntries(wallClockParts.formatToParts(instant).map((p) => [p.type, Number(p.value)]));
+  return new Date(part.year!, part.month! - 1, part.day!, part.hour!, part.minute!, part.second!);
+}
+
+function parse(hours: string): OpeningHours {
+  return new OpeningHours(hours, FRANCE, { mode: 0, tag_key: 'opening_hours', map_value: false, warnings_severity: 4, locale: 'fr' });
+}
+
+/** null when the value follows the OSM opening_hours syntax; otherwise the reason, in French. */
+export function openingHoursError(hours: string): string | null {
+  try {
+    parse(hours);
+    return null;
+  } catch {
+    return `horaires illisibles : la syntaxe OpenStreetMap « opening_hours » est attendue, par exemple « Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00 »`;
+  }
+}
+
+/** "17 h", "18 h 30", "minuit". */
+export function formatHour(date: Date): string {
+  const h = date.getHours();
+  const m = date.getMinutes();
+  if (h === 0 && m === 0) return 'minuit';
+  return m === 0 ? `${h} h` : `${h} h ${String(m).padStart(2, '0')}`;
+}
+
+function startOfDay(date: Date): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate());
+}
+
+function addDays(date: Date, days: number): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + days);
+}
+
+/** "à 17 h" today, "demain à 9 h", "lundi à 9 h" within the week, "le 5 janvier à 9 h" beyond. */
+function when(change: Date, now: Date): string {
+  const days = Math.round((startOfDay(change).getTime() - startOfDay(now).getTime()) / 86_400_000);
+  if (days === 0) return `à ${formatHour(change)}`;
+  if (days === 1) return `demain à ${formatHour(change)}`;
+  if (days < 7) return `${DAY_NAMES[change.getDay()]} à ${formatHour(change)}`;
+  return `le ${change.getDate()} ${MONTHS[change.getMonth()]} à ${formatHour(change)}`;
+}
+
+export interface OpeningState {
+  open: boolean;
+  /** Plain French for people: "Ouvert maintenant, ferme à 17 h". */
+  text: string;
+}
+
+/** Whether a place is open at an instant, and when that changes, in plain French. null without valid hours. */
+export function openingState(hours: string | null, instant: Date): OpeningState | null {
+  if (!hours) return null;
+  let oh: OpeningHours;
+  try {
+    oh = parse(hours);
+  } catch {
+    return null;
+  }
+  const now = parisWallClock(instant);
+  const open = oh.getState(now);
+  const next = oh.getNextChange(now, addDays(now, 366));
+  if (open) return { open, text: next ? `Ouvert maintenant, ferme ${when(next, now)}` : 'Ouvert en permanence' };
+  return { open, text: next ? `Fermé maintenant, ouvre ${when(next, now)}` : 'Fermé' };
+}
+
+export interface DaySchedule {
+  day: string;
+  today: boolean;
+  text: string;
+}
+
+/** Monday to Sunday of the current week, each day's opening intervals in French ("9 h – 12 h, 14 h – 17 h"). */
+export function weekSchedule(hours: string | null, instant: Date): DaySchedule[] | null {
+  if (!hours) return null;
+  let oh: OpeningHours;
+  try {
+    oh = parse(hours);
+  } catch {
+    return null;
+  }
+  const now = parisWallClock(instant);
+  const monday = addDays(startOfDay(now), -((now.getDay() + 6) % 7));
+  return WEEK_ORDER.map((weekday, index) => {
+    const day = addDays(monday, index);
+    const intervals = oh.getOpenIntervals(day, addDays(day, 1));
+    const text = intervals.length ? intervals.map(([from, to]) => `${formatHour(from)} – ${formatHour(to)}`).join(', ') : 'fermé';
+    const name = DAY_NAMES[weekday]!;
+    return { day: name.charAt(0).toUpperCase() + name.slice(1), today: weekday === now.getDay(), text };
+  });
+}
