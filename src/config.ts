@@ -19,6 +19,9 @@ export interface Config {
   logLevel: string;
   /** How long an instance may reuse an API token's principal (see accounts/token-cache.ts). */
   tokenCacheSeconds: number;
+  /** Map tiles ({z}/{x}/{y}); empty turns the map off and leaves the list of places. */
+  mapTilesUrl: string;
+  mapAttribution: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,5 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL ?? 'info',
     tokenCacheSeconds: Number(env.TOKEN_CACHE_SECONDS ?? 10),
+    mapTilesUrl: env.MAP_TILES_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    mapAttribution: env.MAP_ATTRIBUTION ?? '© les contributeurs d’OpenStreetMap',
   };
 }

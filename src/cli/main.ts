@@ -14,6 +14,7 @@ import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.
 import { DomainError } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
 import { serve } from './serve.js';
+import { placesCommand } from './places.js';
 import type { Role, VoucherStatus } from '../db/schema.js';
 
 /** Opens the platform for one command and always closes it, so the PGlite lock is released. */
@@ -178,6 +179,8 @@ orders
       console.log(`${await recordPayment(platform.db, null, Number(id), options.reference)} chèque(s) activé(s).`);
     }),
   );
+
+program.addCommand(placesCommand(withPlatform));
 
 program
   .command('ledger')

@@ -14,6 +14,9 @@ export interface BookletBalance {
   expiresAt: Date | null;
   expired: boolean;
   departementCodes: string[];
+  programmeId: number;
+  /** Where the person lives (from the handing profile), to search places near them. */
+  communeCode: string | null;
 }
 
 const refused = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
@@ -29,7 +32,7 @@ export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput
     .selectFrom('booklets as b')
     .innerJoin('programmes as p', 'p.id', 'b.programme_id')
     .innerJoin('orders as o', 'o.id', 'b.order_id')
-    .select(['b.id', 'b.number', 'p.name', 'p.face_value_cents', 'o.expires_at', 'p.id as programme_id'])
+    .select(['b.id', 'b.number', 'p.name', 'p.face_value_cents', 'o.expires_at', 'p.id as programme_id', 'b.profile_commune_code'])
     .where('b.id', '=', serial)
     .executeTakeFirst();
   if (!booklet) throw refused();
@@ -53,5 +56,7 @@ export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput
     expiresAt,
     expired,
     departementCodes: departements.map((d) => d.departement_code),
+    programmeId: booklet.programme_id,
+    communeCode: booklet.profile_commune_code,
   };
 }

@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -18,6 +19,8 @@ import { accountsApi } from '../accounts/api.js';
 import { accountsPages } from '../accounts/pages.js';
 import { passApi } from '../pass/api.js';
 import { passPages } from '../pass/pages.js';
+import { placesApi } from '../places/api.js';
+import { placesPages } from '../places/pages.js';
 import { DomainError } from '../shared/errors.js';
 import { fromRoot } from '../shared/paths.js';
 import { postgresRateLimitStore } from '../shared/rate-limit.js';
@@ -42,6 +45,16 @@ declare module 'fastify' {
   }
 }
 
+/** The tile server's origin, allowed as an image source when the map is on. */
+function tileOrigin(template: string): string[] {
+  if (!template) return [];
+  try {
+    return [new URL(template.replace(/[{}]/g, '')).origin];
+  } catch {
+    return [];
+  }
+}
+
 export async function buildApp(platform: Platform, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ? { level: platform.config.logLevel } : false,
@@ -61,7 +74,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', ...tileOrigin(platform.config.mapTilesUrl)],
         mediaSrc: ["'self'", 'blob:'],
         upgradeInsecureRequests: platform.config.secureCookies ? [] : null,
       },
@@ -69,6 +82,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
   });
   await app.register(fastifyCookie, { secret: platform.secret, hook: 'onRequest' });
   await app.register(fastifyFormbody);
+  // Uploaded files arrive as form fields, so the CSRF check reads the token from the parsed body as for any form.
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: platform.config.secureCookies, path: '/' },
@@ -76,6 +91,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
   await app.register(fastifyRateLimit, { global: false, store: postgresRateLimitStore(platform.db) as never });
   await app.register(fastifyStatic, { root: fromRoot('node_modules', '@gouvfr', 'dsfr', 'dist'), prefix: '/dsfr/', decorateReply: false });
   await app.register(fastifyStatic, { root: fromRoot('public'), prefix: '/assets/', decorateReply: false });
+  await app.register(fastifyStatic, { root: fromRoot('node_modules', 'leaflet', 'dist'), prefix: '/leaflet/', decorateReply: false });
   await app.register(fastifyView, {
     engine: { nunjucks },
     templates: fromRoot('src', 'web', 'views'),
@@ -87,7 +103,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
       info: {
         title: 'API Numérique inclusif',
         version: '1.0.0',
-        description: 'Pass numérique : programmes, commandes, carnets, chèques. Authentification : « Authorization: Bearer <jeton> ».',
+        description: 'Pass numérique (programmes, commandes, carnets, chèques), lieux de médiation (recherche, export au standard national, import, labels). Authentification : « Authorization: Bearer <jeton> ».',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -145,10 +161,12 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
       await api.register(accountsApi);
       await api.register(territoriesApi);
       await api.register(passApi);
+      await api.register(placesApi);
     },
     { prefix: '/api/v1' },
   );
   await app.register(accountsPages);
   await app.register(passPages);
+  await app.register(placesPages);
   return app;
 }

@@ -9,6 +9,14 @@ import { formatEuros } from '../shared/money.js';
 const dateFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 
+const LABEL_ACTIONS: Record<string, string> = {
+  'label.applied': 'Demande de label',
+  'label.approved': 'Label accordé',
+  'label.refused': 'Demande refusée',
+  'label.suspended': 'Label suspendu',
+  'label.reinstated': 'Label rétabli',
+};
+
 export const ORDER_STATUS_LABELS: Record<string, string> = {
   placed: 'Commandée',
   issued: 'Émise, en attente de paiement',
@@ -27,5 +35,7 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   env.addFilter('orderStatus', (value: string) => ORDER_STATUS_LABELS[value] ?? value);
   env.addFilter('voucherStatus', (value: keyof typeof VOUCHER_STATUS_LABELS) => VOUCHER_STATUS_LABELS[value] ?? value);
   env.addFilter('situation', (value: keyof typeof SITUATIONS) => SITUATIONS[value] ?? value);
+  env.addFilter('km', (km: number) => (km < 1 ? `${Math.round(km * 1000)} m` : `${km.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`));
+  env.addFilter('labelAction', (action: string) => LABEL_ACTIONS[action] ?? action);
   env.addFilter('percent', (basisPoints: number) => `${(basisPoints / 100).toLocaleString('fr-FR')} %`);
 }

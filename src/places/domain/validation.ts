@@ -102,7 +102,7 @@ function enumerated(raw: Record<string, unknown>, field: EnumeratedField, option
   });
   for (const value of values) {
     if (!allowed.includes(value)) {
-      const hint = field === 'services' && V0_SERVICES[value] ? ' (service de l’ancienne version 0.1 du standard : cochez la conversion des anciens services)' : '';
+      const hint = field === 'services' && V0_SERVICES[value] ? ' (service de la version 0.1 du standard : demandez la conversion des anciens services)' : '';
       errors.push({ field, reason: `valeur « ${value} » absente du standard${hint}` });
     }
   }
