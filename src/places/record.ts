@@ -61,7 +61,8 @@ export function placeColumns(place: StandardPlace, commune: CommuneRef): PlaceCo
     booking_url: place.prise_rdv,
     normalised_name: normalisedName,
     address_key: addressKey,
-    content_hash: contentHash(place),
+    // The commune as resolved, so that a file without code_insee and its export (which has it) compare equal.
+    content_hash: contentHash({ ...place, code_insee: commune.insee_code }),
   };
 }
 
