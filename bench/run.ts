@@ -13,6 +13,7 @@ import { buildApp } from '../src/web/app.js';
 import { redeemVoucher } from '../src/pass/redemption.js';
 import http from 'node:http';
 import { redemptionFixture } from './setup.js';
+import { benchPlaces } from './places.js';
 
 const execFileAsync = promisify(execFile);
 const CONNECTIONS = [16, 64];
@@ -124,27 +125,32 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
 report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
 
-for (const connections of CONNECTIONS) {
-  const http = await benchRedemptionHttp('postgresql', connections, DURATION_S);
-  const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
-  await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
-  const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId);
-  const bare = await benchBareNode(connections, DURATION_S);
-  report(
-    `redemption PostgreSQL, ${connections} clients: bare Node HTTP server, same statement ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms | ratio to pgbench ${((100 * bare.rps) / yardstick.tps).toFixed(0)} %`,
-  );
-  report(
-    `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50.toFixed(1)} ms, p99 ${http.out.p99.toFixed(1)} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
-  );
-  await http.platform.dispose();
-}
-const pgliteHttp = await benchRedemptionHttp('pglite', 16, DURATION_S);
-report(`redemption PGlite, 16 clients: HTTP ${pgliteHttp.out.rps.toFixed(0)} req/s, p50 ${pgliteHttp.out.p50.toFixed(1)} ms, p99 ${pgliteHttp.out.p99.toFixed(1)} ms (non-2xx ${pgliteHttp.out.non2xx})`);
-await pgliteHttp.platform.dispose();
+// `npm run bench -- pass` or `-- places` runs one part; no argument runs both.
+const only = process.argv[2];
+if (only !== 'places') {
+  for (const connections of CONNECTIONS) {
+    const http = await benchRedemptionHttp('postgresql', connections, DURATION_S);
+    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
+    await sql.raw(`create sequence ${schema}.bench_serial start ${http.serials[http.used + 10]}`).execute(http.platform.db);
+    const yardstick = pgbench(databaseUrl, schema, connections, DURATION_S, http.world.placeA, http.world.mediatorA.principal.userId, http.world.mediatorA.organisationId);
+    const bare = await benchBareNode(connections, DURATION_S);
+    report(
+      `redemption PostgreSQL, ${connections} clients: bare Node HTTP server, same statement ${bare.rps.toFixed(0)} req/s, p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms | ratio to pgbench ${((100 * bare.rps) / yardstick.tps).toFixed(0)} %`,
+    );
+    report(
+      `redemption PostgreSQL, ${connections} clients: HTTP ${http.out.rps.toFixed(0)} req/s, p50 ${http.out.p50.toFixed(1)} ms, p99 ${http.out.p99.toFixed(1)} ms (non-2xx ${http.out.non2xx}, redeemed ${http.out.redeemed}) | pgbench same transaction ${yardstick.tps.toFixed(0)} tps, avg ${yardstick.latencyAvg} ms | ratio ${((100 * http.out.rps) / yardstick.tps).toFixed(0)} %`,
+    );
+    await http.platform.dispose();
+  }
+  const pgliteHttp = await benchRedemptionHttp('pglite', 16, DURATION_S);
+  report(`redemption PGlite, 16 clients: HTTP ${pgliteHttp.out.rps.toFixed(0)} req/s, p50 ${pgliteHttp.out.p50.toFixed(1)} ms, p99 ${pgliteHttp.out.p99.toFixed(1)} ms (non-2xx ${pgliteHttp.out.non2xx})`);
+  await pgliteHttp.platform.dispose();
 
-const issuancePg = await benchIssuance('postgresql', ISSUANCE_VOUCHERS);
-report(`issuance PostgreSQL, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePg.seconds.toFixed(2)} s | plain COPY of the same rows ${issuancePg.copySeconds!.toFixed(2)} s | ratio ${(issuancePg.seconds / issuancePg.copySeconds!).toFixed(2)}×`);
-const issuancePglite = await benchIssuance('pglite', ISSUANCE_VOUCHERS);
-report(`issuance PGlite, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePglite.seconds.toFixed(2)} s`);
+  const issuancePg = await benchIssuance('postgresql', ISSUANCE_VOUCHERS);
+  report(`issuance PostgreSQL, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePg.seconds.toFixed(2)} s | plain COPY of the same rows ${issuancePg.copySeconds!.toFixed(2)} s | ratio ${(issuancePg.seconds / issuancePg.copySeconds!).toFixed(2)}×`);
+  const issuancePglite = await benchIssuance('pglite', ISSUANCE_VOUCHERS);
+  report(`issuance PGlite, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePglite.seconds.toFixed(2)} s`);
+}
+if (only !== 'pass') await benchPlaces(report);
 fs.mkdirSync('.bench', { recursive: true });
 fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);

@@ -37,6 +37,7 @@ export function placesCommand(withPlatform: WithPlatform): Command {
     .action((file: string, options: { validOnly?: boolean; mapV0Services?: boolean }) =>
       withPlatform(async (platform) => {
         const content = await readFile(file, 'utf8');
+        console.error('Lecture et vérification du fichier…');
         const bar = new SingleBar({ format: 'Import {bar} {percentage} % | {value}/{total} lieux', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
         let started = false;
         const report = await importPlaces(platform.db, null, content, {

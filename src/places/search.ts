@@ -134,21 +134,14 @@ interface HitRow {
  */
 export async function searchPlaces(db: Kysely<DB>, query: SearchQuery, now = new Date()): Promise<{ origin: Origin; radiusKm: number; results: PlaceHit[] }> {
   const origin = await resolveOrigin(db, query.near);
+  return { origin, ...(await searchAround(db, origin, query, now)) };
+}
+
+/** The search from a known origin: one indexed query. */
+export async function searchAround(db: Kysely<DB>, origin: { lat: number; lon: number }, query: Omit<SearchQuery, 'near'>, now = new Date()) {
   const radiusKm = Math.min(Math.max(query.radiusKm ?? DEFAULT_RADIUS_KM, 0.1), MAX_RADIUS_KM);
   const limit = Math.min(Math.max(query.limit ?? 20, 1), MAX_RESULTS);
-  const candidates = query.openNow ? 500 : limit * 2 + 20;
-  const { x, y } = projectedPoint(origin.lat, origin.lon);
-  const { rows } = await sql<HitRow>`
-    select * from (
-      select p.id, p.name, p.address, p.postal_code, p.commune_name, p.latitude, p.longitude, p.services, p.opening_hours,
-             ${ACCEPTS_PASS} as accepts_pass, ${distanceFrom(origin)} as distance_km
-      from places p
-      where ${filterCondition(query)}
-      order by p.location <-> point(${x}::float8, ${y}::float8)
-      limit ${candidates}
-    ) c
-    where distance_km <= ${radiusKm}::float8
-    order by distance_km, id`.execute(db);
+  const rows = await nearestCandidates(db, origin, query, radiusKm, query.openNow ? 500 : limit * 2 + 20);
   const results: PlaceHit[] = [];
   for (const row of rows) {
     const state = openingState(row.opening_hours, now);
@@ -160,7 +153,27 @@ export async function searchPlaces(db: Kysely<DB>, query: SearchQuery, now = new
     });
     if (results.length === limit) break;
   }
-  return { origin, radiusKm, results };
+  return { radiusKm, results };
+}
+
+/**
+ * The indexed query alone: candidates in the approximate order of the GiST index on the projected location, then
+ * filtered and ordered by their exact great-circle distance.
+ */
+export async function nearestCandidates(db: Kysely<DB>, origin: { lat: number; lon: number }, filters: SearchFilters, radiusKm: number, candidates: number) {
+  const { x, y } = projectedPoint(origin.lat, origin.lon);
+  const { rows } = await sql<HitRow>`
+    select * from (
+      select p.id, p.name, p.address, p.postal_code, p.commune_name, p.latitude, p.longitude, p.services, p.opening_hours,
+             ${ACCEPTS_PASS} as accepts_pass, ${distanceFrom(origin)} as distance_km
+      from places p
+      where ${filterCondition(filters)}
+      order by p.location <-> point(${x}::float8, ${y}::float8)
+      limit ${candidates}
+    ) c
+    where distance_km <= ${radiusKm}::float8
+    order by distance_km, id`.execute(db);
+  return rows;
 }
 
 /** The benchmark's yardstick: the same answer by computing every distance, with no index. */

@@ -7,7 +7,7 @@ export async function searchCommunes(db: Kysely<DB>, query: string, limit = 10) 
   if (!text) return [];
   let builder = db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'departement_code', 'population']).limit(limit);
   if (/^[0-9][0-9AB][0-9]{3}$/i.test(text)) {
-    builder = builder.where((eb) => eb.or([eb('insee_code', '=', text.toUpperCase()), eb(sql`${text}`, '=', sql`any(postal_codes)`)]));
+    builder = builder.where((eb) => eb.or([eb('insee_code', '=', text.toUpperCase()), eb('postal_codes', '@>', sql<string[]>`array[${text}]::text[]`)]));
   } else {
     builder = builder.where(sql`lower(translate(name, 'ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇàâäéèêëîïôöùûüç', 'AAAEEEEIIOOUUUCaaaeeeeiioouuuc'))`, 'like', `${text.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '')}%`);
   }

@@ -68,6 +68,8 @@ create index places_location on places using gist (location);
 create index places_pivot on places (pivot) where pivot is not null;
 create index places_normalised_name on places (normalised_name);
 create index places_organisation on places (organisation_id);
+-- Searches start from a postal code: find its communes without reading all 35,000.
+create index communes_postal_codes on communes using gin (postal_codes);
 
 create table organisation_departements (
   organisation_id bigint not null references organisations,
