@@ -9,7 +9,9 @@ import { applyForLabel, decideLabel, labelsToReview, listCriteria } from './labe
 import { searchParams, toSearchQuery } from './query-params.js';
 import { standardRecord } from './record.js';
 import { searchPlaces } from './search.js';
-import { getPlace } from './store.js';
+import { createPlace, getPlace, updatePlace } from './store.js';
+import { organisationsWithRole } from '../accounts/principal.js';
+import { STANDARD_FIELDS } from './domain/standard.js';
 
 const error = z.object({ error: z.string(), message: z.string() }).passthrough();
 const id = z.coerce.number().int().positive();
@@ -96,6 +98,52 @@ export const placesApi: FastifyPluginAsyncZod = async (app) => {
         validOnly: request.query.validOnly === 'true',
         mapV0Services: request.query.mapV0Services === 'true',
       });
+    },
+  );
+
+  const standardChanges = z
+    .object(Object.fromEntries(STANDARD_FIELDS.filter((f) => f !== 'id' && f !== 'date_maj').map((f) => [f, z.union([z.string(), z.number(), z.null()]).optional()])))
+    .strict()
+    .describe('champs du standard, listes jointes par « | »');
+  const extras = {
+    stepFreeAccess: z.boolean().nullable().optional(),
+    accessibilityNotes: z.string().nullable().optional(),
+    programmeIds: z.array(z.number().int().positive()).optional().describe('programmes dont le lieu accepte les chèques'),
+  };
+
+  app.post(
+    '/places',
+    {
+      schema: {
+        tags: ['lieux'],
+        summary: 'Enregistrer un lieu (médiateur pour sa structure, hub sur son territoire)',
+        body: z.object({ place: standardChanges, ...extras }),
+        response: { 201: z.object({ id: z.number() }), 403: error, 422: error },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireApiPrincipal(request);
+      const { place, ...rest } = request.body;
+      const id = await createPlace(db, principal, organisationsWithRole(principal, 'mediator')[0] ?? null, place, rest);
+      return reply.status(201).send({ id });
+    },
+  );
+
+  app.patch(
+    '/places/:id',
+    {
+      schema: {
+        tags: ['lieux'],
+        summary: 'Modifier la fiche d’un lieu : les champs donnés, les autres gardés (médiateur du lieu, hub du territoire)',
+        params: z.object({ id }),
+        body: z.object({ changes: standardChanges.default({}), ...extras }),
+        response: { 204: z.null(), 403: error, 404: error, 422: error },
+      },
+    },
+    async (request, reply) => {
+      const { changes, ...rest } = request.body;
+      await updatePlace(db, requireApiPrincipal(request), request.params.id, changes, rest);
+      return reply.status(204).send(null);
     },
   );
 

@@ -246,6 +246,20 @@ describe(`places directory on ${testDatabaseKind}`, () => {
     assert.deepEqual([imported.json().created, imported.json().errors.length], [0, 0]);
     const again = await app.inject({ method: 'POST', url: '/api/v1/places/import', headers: { authorization: `Bearer ${world.admin.token}`, 'content-type': 'text/csv' }, payload: toCsv(sampleRows()) });
     assert.equal(again.json().unchanged, 3);
+    const created = await app.inject({
+      method: 'POST', url: '/api/v1/places', headers: { authorization: `Bearer ${world.mediatorB.token}` },
+      payload: { place: { pivot: '00000000000000', nom: 'Atelier numérique du port', commune: 'Saint-Nazaire', code_postal: '44600', adresse: '3 quai Demange', horaires: 'We 14:00-18:00' }, stepFreeAccess: true },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const placeId = created.json().id;
+    const wrongHours = await app.inject({ method: 'PATCH', url: `/api/v1/places/${placeId}`, headers: { authorization: `Bearer ${world.mediatorB.token}` }, payload: { changes: { horaires: 'le mercredi' } } });
+    assert.equal(wrongHours.statusCode, 422);
+    assert.equal(wrongHours.json().errors[0].field, 'horaires');
+    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/places/${placeId}`, headers: { authorization: `Bearer ${world.mediatorB.token}` }, payload: { changes: { telephone: '02 40 00 00 01' }, programmeIds: [world.programmeId] } });
+    assert.equal(patched.statusCode, 204, patched.body);
+    const sheetAfter = (await app.inject({ url: `/api/v1/places/${placeId}` })).json();
+    assert.deepEqual([sheetAfter.standard.telephone, sheetAfter.standard.horaires, sheetAfter.accessibility.stepFreeAccess, sheetAfter.acceptedProgrammes.length], ['+33240000001', 'We 14:00-18:00', true, 1]);
+    assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/places/${placeId}`, headers: { authorization: `Bearer ${world.mediatorA.token}` }, payload: { changes: { nom: 'Pris' } } })).statusCode, 403);
     const doc = (await app.inject({ url: '/api/v1/openapi.json' })).json();
     assert.ok(doc.paths['/api/v1/places']);
     assert.ok(doc.paths['/api/v1/labels/{id}/decision']);
