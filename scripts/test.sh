@@ -14,12 +14,19 @@ run() {
   node --import tsx --test --test-concurrency=1 "$@"
 }
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian tools the tests drive: Chromium (journeys), xmllint (SEPA files against the XSD), pdftoppm and zbarimg
+# (QR codes of printed booklets, decoded independently).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v xmllint >/dev/null || missing+=(libxml2-utils)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installation du Chromium de Debian pour les tests de navigateur…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installation des paquets Debian requis par les tests : ${missing[*]}…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Chromium absent : les tests de navigateur demandent le paquet Debian « chromium » (sudo apt-get install chromium)." >&2
+    echo "Paquets Debian manquants pour les tests : ${missing[*]} (sudo apt-get install ${missing[*]})." >&2
     exit 1
   fi
 fi

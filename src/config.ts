@@ -22,6 +22,11 @@ export interface Config {
   /** Map tiles ({z}/{x}/{y}); empty turns the map off and leaves the list of places. */
   mapTilesUrl: string;
   mapAttribution: string;
+  /** The account reimbursements are paid from (the pain.001 debtor). */
+  sepaDebtor: { name: string; iban: string; bic: string };
+  /** smtp://user:pass@host:port for warnings; empty: messages are only written to the log. */
+  smtpUrl: string;
+  mailFrom: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -42,5 +47,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenCacheSeconds: Number(env.TOKEN_CACHE_SECONDS ?? 10),
     mapTilesUrl: env.MAP_TILES_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     mapAttribution: env.MAP_ATTRIBUTION ?? '© les contributeurs d’OpenStreetMap',
+    sepaDebtor: {
+      name: env.SEPA_DEBTOR_NAME ?? 'Agence nationale de la cohesion des territoires',
+      iban: env.SEPA_DEBTOR_IBAN ?? 'FR7630001007941234567890185',
+      bic: env.SEPA_DEBTOR_BIC ?? 'BDFEFRPPCCT',
+    },
+    smtpUrl: env.SMTP_URL ?? '',
+    mailFrom: env.MAIL_FROM ?? 'Numérique inclusif <ne-pas-repondre@inclusif.example>',
   };
 }

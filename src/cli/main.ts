@@ -192,7 +192,7 @@ program
       const report = await verifyLedger(platform.db);
       for (const p of report.programmes) {
         console.log(
-          `${p.balanced ? 'OK ' : 'KO '} ${p.programmeName} : engagé ${formatEuros(p.committedCents)} = encaissé ${formatEuros(p.redeemedCents)} + expiré ${formatEuros(p.expiredCents)} + en circulation ${formatEuros(p.outstandingCents)}`,
+          `${p.balanced ? 'OK ' : 'KO '} ${p.programmeName} : engagé ${formatEuros(p.committedCents)} = encaissé ${formatEuros(p.redeemedCents)} + expiré ${formatEuros(p.expiredCents)} + en circulation ${formatEuros(p.outstandingCents)} ; remboursé aux lieux ${formatEuros(p.reimbursedCents)}`,
         );
       }
       if (report.unbalancedTransactions.length) console.log(`Écritures déséquilibrées : ${report.unbalancedTransactions.join(', ')}`);

@@ -1,12 +1,14 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as foundation from './migrations/001_foundation.js';
 import * as places from './migrations/002_places.js';
+import * as reimbursement from './migrations/003_reimbursement.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
 const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_places': places,
+  '003_reimbursement': reimbursement,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

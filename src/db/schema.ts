@@ -84,6 +84,45 @@ export interface DB {
     created_at: Timestamp;
     updated_at: Timestamp;
   };
+  bank_accounts: {
+    id: Id;
+    place_id: number;
+    holder_name: string;
+    iban: string;
+    bic: string;
+    status: 'pending' | 'confirmed' | 'superseded' | 'cancelled';
+    requested_by: number;
+    requested_at: Timestamp;
+    confirmed_by: number | null;
+    confirmed_at: NullableTimestamp;
+  };
+  reimbursement_runs: {
+    id: Id;
+    until: string;
+    status: Generated<'ready' | 'paid'>;
+    message_id: string;
+    statement_count: Generated<number>;
+    voucher_count: Generated<number>;
+    total_cents: Generated<number>;
+    created_by: number | null;
+    created_at: Timestamp;
+    paid_by: number | null;
+    paid_at: NullableTimestamp;
+  };
+  statements: {
+    id: Id;
+    run_id: number;
+    place_id: number;
+    organisation_id: number | null;
+    bank_account_id: number;
+    voucher_count: number;
+    total_cents: number;
+    status: Generated<'included' | 'paid' | 'rejected'>;
+    rejected_by: number | null;
+    rejected_at: NullableTimestamp;
+    rejection_reason: string | null;
+  };
+  expiry_warnings: { order_id: number; organisation_id: number; sent_at: Timestamp; recipients: number };
   organisation_departements: { organisation_id: number; departement_code: string };
   place_programmes: { place_id: number; programme_id: number; since: Timestamp };
   label_criteria: { id: Id; title: string; description: Generated<string>; position: Generated<number>; active: Generated<boolean> };
@@ -166,6 +205,7 @@ export interface DB {
     redeemed_at: NullableTimestamp;
     redeemed_place_id: number | null;
     redeemed_by_user_id: number | null;
+    statement_id: Generated<number | null>;
   };
   audit_events: {
     id: Id;

@@ -48,6 +48,9 @@ export interface ProgrammeBalance {
   expectedOutstandingCents: number;
   expectedRedeemedCents: number;
   expectedExpiredCents: number;
+  /** Paid out to places: the ledger's settlements, and the vouchers that sit in a statement. */
+  reimbursedCents: number;
+  expectedReimbursedCents: number;
   balanced: boolean;
 }
 
@@ -57,7 +60,10 @@ export interface LedgerReport {
   ok: boolean;
 }
 
-/** Proves, per programme, committed = redeemed + expired + outstanding, and that the ledger agrees with the vouchers. */
+/**
+ * Proves, per programme, committed = redeemed + expired + outstanding, that what was paid to places matches the
+ * vouchers in statements (never more than was redeemed), and that the ledger agrees with the vouchers.
+ */
 export async function verifyLedger(db: Kysely<DB>): Promise<LedgerReport> {
   const unbalanced = await db
     .selectFrom('ledger_entries')
@@ -76,10 +82,14 @@ export async function verifyLedger(db: Kysely<DB>): Promise<LedgerReport> {
     unissued_orders: string | null;
     redeemed_vouchers: string | null;
     expired_vouchers: string | null;
+    reimbursed: string | null;
+    reimbursed_vouchers: string | null;
   }>`
     select p.id, p.name,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'vouchers_outstanding' and l.kind in ('order_commitment', 'order_cancellation')) as committed,
-      (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'place_payable') as redeemed,
+      (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'place_payable' and l.kind in ('redemption', 'redemption_undone')) as redeemed,
+      (select sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'place_payable' and l.kind in ('reimbursement', 'reimbursement_rejected')) as reimbursed,
+      (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.statement_id is not null) as reimbursed_vouchers,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'funder_refund_due') as expired,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'vouchers_outstanding') as outstanding,
       (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status in ('issued','activated','allocated','handed')) as live_vouchers,
@@ -99,13 +109,17 @@ export async function verifyLedger(db: Kysely<DB>): Promise<LedgerReport> {
       expectedOutstandingCents: n(row.live_vouchers) + n(row.unissued_orders),
       expectedRedeemedCents: n(row.redeemed_vouchers),
       expectedExpiredCents: n(row.expired_vouchers),
+      reimbursedCents: n(row.reimbursed),
+      expectedReimbursedCents: n(row.reimbursed_vouchers),
       balanced: false,
     };
     balance.balanced =
       balance.committedCents === balance.redeemedCents + balance.expiredCents + balance.outstandingCents &&
       balance.outstandingCents === balance.expectedOutstandingCents &&
       balance.redeemedCents === balance.expectedRedeemedCents &&
-      balance.expiredCents === balance.expectedExpiredCents;
+      balance.expiredCents === balance.expectedExpiredCents &&
+      balance.reimbursedCents === balance.expectedReimbursedCents &&
+      balance.reimbursedCents <= balance.redeemedCents;
     return balance;
   });
   const unbalancedTransactions = unbalanced.map((row) => row.transaction_id);

@@ -164,12 +164,13 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
       .selectFrom('vouchers as v')
       .innerJoin('places as p', 'p.id', 'v.redeemed_place_id')
       .innerJoin('booklets as b', 'b.id', 'v.booklet_id')
-      .select(['v.serial', 'v.status', 'v.programme_id', 'v.order_id', 'v.booklet_id', 'v.face_value_cents', 'p.organisation_id', 'b.handed_at'])
+      .select(['v.serial', 'v.status', 'v.programme_id', 'v.order_id', 'v.booklet_id', 'v.face_value_cents', 'v.statement_id', 'p.organisation_id', 'b.handed_at'])
       .where('v.serial', '=', serial)
       .forUpdate('v')
       .executeTakeFirst();
     if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
     if (voucher.organisation_id === null || !organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
+    if (voucher.statement_id !== null) throw conflict('Ce chèque figure déjà sur un relevé de remboursement : il ne peut plus être annulé.', 'deja_rembourse');
     const restored = voucher.handed_at ? 'handed' : 'allocated';
     const updated = await trx
       .updateTable('vouchers')
