@@ -7,6 +7,8 @@ import { createApiToken, createOrganisation, createUser, listOrganisations, list
 import { DEMO_PASSWORD } from '../demo/seed.js';
 import { recordPayment } from '../pass/activation.js';
 import { expireVouchers } from '../pass/expiry.js';
+import { sendExpiryWarnings, WARNING_DAYS } from '../pass/expiry-warnings.js';
+import { createMailer } from '../shared/mailer.js';
 import { issueOrder } from '../pass/issuance.js';
 import { verifyLedger } from '../pass/ledger.js';
 import { listVouchers, VOUCHER_STATUSES } from '../pass/vouchers.js';
@@ -15,6 +17,7 @@ import { DomainError } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
 import { serve } from './serve.js';
 import { placesCommand } from './places.js';
+import { bookletsCommand, reimbursementsCommand } from './money.js';
 import type { Role, VoucherStatus } from '../db/schema.js';
 
 /** Opens the platform for one command and always closes it, so the PGlite lock is released. */
@@ -157,6 +160,16 @@ vouchers
     }),
   );
 
+vouchers
+  .command('warn')
+  .description(`Avertit par courriel les financeurs et prescripteurs dont des carnets non remis expirent dans les ${WARNING_DAYS} jours.`)
+  .action(() =>
+    withPlatform(async (platform) => {
+      const sent = await sendExpiryWarnings(platform.db, createMailer(platform.config), platform.config.publicUrl);
+      console.log(`${sent} avertissement(s) envoyé(s).`);
+    }),
+  );
+
 const orders = program.command('orders').description('Commandes de carnets.');
 orders
   .command('issue')
@@ -181,6 +194,8 @@ orders
   );
 
 program.addCommand(placesCommand(withPlatform));
+program.addCommand(bookletsCommand(withPlatform));
+program.addCommand(reimbursementsCommand(withPlatform));
 
 program
   .command('ledger')

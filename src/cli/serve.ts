@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { DEMO_PASSWORD } from '../demo/seed.js';
 import { expireVouchers } from '../pass/expiry.js';
+import { sendExpiryWarnings } from '../pass/expiry-warnings.js';
+import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty } from '../platform.js';
 import { buildApp } from '../web/app.js';
 
@@ -11,7 +13,12 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   const demoAccounts = loadDemo ? await seedDemoIfEmpty(platform) : null;
   const app = await buildApp(platform, { logger: true });
   // Every instance may run the expiry job: the row locks of its UPDATE expire each voucher once.
-  const runExpiry = () => expireVouchers(platform.db, null).catch((error) => app.log.error(error, 'expiration des chèques'));
+  // Warnings are claimed in expiry_warnings before sending, so several instances send each one once.
+  const mailer = createMailer(config, (line) => app.log.info(line));
+  const runExpiry = async () => {
+    await expireVouchers(platform.db, null).catch((error) => app.log.error(error, 'expiration des chèques'));
+    await sendExpiryWarnings(platform.db, mailer, config.publicUrl).catch((error) => app.log.error(error, 'avertissements d’expiration'));
+  };
   const expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -2,7 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isAdmin, type Principal } from '../accounts/principal.js';
 import { requireApiPrincipal } from '../web/auth.js';
-import { forbidden } from '../shared/errors.js';
+import { DomainError, forbidden } from '../shared/errors.js';
+import { funderReport } from './report.js';
+import { reportCsv } from './report-files.js';
+import { bookletsPdf } from './print/booklet-pdf.js';
+import { printableBooklets } from './print/printable.js';
 import { recordPayment } from './activation.js';
 import { bookletBalance } from './balance.js';
 import { allocateBooklets, findBookletByNumber, handBooklet, listAllocatedBooklets, listOrderBooklets } from './booklets.js';
@@ -47,6 +51,26 @@ const iso = (value: Date | string | null) => (value === null ? null : new Date(v
 
 export const passApi: FastifyPluginAsyncZod = async (app) => {
   const { db, secret } = app.platform;
+
+  app.get(
+    '/funders/:id/report',
+    { schema: { tags: ['financeurs'], summary: 'Rapport d’un financeur : par commande, chèques émis, attribués, remis, encaissés, expirés ; montants ; public atteint (agrégé)', params: z.object({ id }) } },
+    async (request) => funderReport(db, requireApiPrincipal(request), request.params.id),
+  );
+  app.get(
+    '/funders/:id/report.csv',
+    { schema: { tags: ['financeurs'], summary: 'Le même rapport en CSV (UTF-8 avec BOM, séparateur « ; »)', params: z.object({ id }) } },
+    async (request, reply) => reply.type('text/csv; charset=utf-8').send(reportCsv(await funderReport(db, requireApiPrincipal(request), request.params.id))),
+  );
+  app.get(
+    '/orders/:id/booklets.pdf',
+    { schema: { tags: ['commandes'], summary: 'Carnets d’une commande émise, prêts à imprimer (PDF A4)', params: z.object({ id }) } },
+    async (request, reply) => {
+      const order = await getOrder(db, requireApiPrincipal(request), request.params.id);
+      if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError(409, 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
+      return reply.type('application/pdf').send(bookletsPdf(printableBooklets(db, secret, { orderId: order.id }), { publicUrl: app.platform.config.publicUrl }));
+    },
+  );
 
   app.get('/programmes', { schema: { tags: ['programmes'], summary: 'Programmes du pass numérique' } }, async (request) => {
     requireApiPrincipal(request);

@@ -11,12 +11,18 @@ import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets
 import { bookletPin } from './domain/booklet-number.js';
 import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from './domain/profile.js';
 import { expireVouchers } from './expiry.js';
+import { expiryNoticesFor } from './expiry-warnings.js';
+import { funderReport, SMALL_COUNT } from './report.js';
+import { reportCsv, reportPdf } from './report-files.js';
 import { issueOrder } from './issuance.js';
 import { verifyLedger } from './ledger.js';
 import { getOrder, listOrders, placeOrder } from './orders.js';
 import { createProgramme, listProgrammes } from './programmes.js';
 import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from './redemption.js';
-import { bookletVoucherCodes } from './vouchers.js';
+import { bookletVoucherCodes, publicVoucherView } from './vouchers.js';
+import { verifyVoucherCode } from './domain/voucher-code.js';
+import { bookletsPdf } from './print/booklet-pdf.js';
+import { printableBooklets } from './print/printable.js';
 
 /** Runs a form action; a refusal re-renders the form with its French message and the user's input. */
 async function withFormErrors(action: () => Promise<unknown>, onError: (message: string, status: number) => unknown) {
@@ -39,6 +45,35 @@ export const passPages: FastifyPluginAsync = async (app) => {
       async () => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance: await bookletBalance(db, secret, number, field(request.body, 'code')) }),
       (error, status) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
     );
+  });
+
+  app.get('/c/:code', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+    const verdict = verifyVoucherCode(secret, (request.params as { code: string }).code);
+    const voucher = verdict.ok ? await publicVoucherView(db, verdict.serial) : null;
+    if (!voucher) return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', error: 'Ce code ne correspond à aucun chèque du pass numérique.' }, 404);
+    return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', voucher });
+  });
+
+  app.get('/commandes/:id/carnets.pdf', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const order = await getOrder(db, principal, Number((request.params as { id: string }).id));
+    if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError(409, 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="carnets-commande-${order.id}.pdf"`)
+      .send(bookletsPdf(printableBooklets(db, secret, { orderId: order.id }), { publicUrl: app.platform.config.publicUrl }));
+  });
+
+  app.get('/financeurs/:id/:file', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const { id, file } = request.params as { id: string; file: string };
+    const report = await funderReport(db, principal, Number(id));
+    if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
+    if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
+    if (file !== 'rapport') throw new DomainError(404, 'introuvable', 'Cette page n’existe pas.');
+    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport de ${report.funder.name}`, report, smallCount: SMALL_COUNT });
   });
 
   const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
@@ -87,6 +122,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       orders: await listOrders(db, request.principal!),
       programmes: await listProgrammes(db),
       canOrder: hasRole(request.principal!, 'funder'),
+      notices: await expiryNoticesFor(db, request.principal!),
       ...extra,
     }, status);
 
@@ -176,6 +212,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
       levels: DIAGNOSTIC_LEVELS,
+      notices: await expiryNoticesFor(db, request.principal!),
       ...extra,
     }, status);
 

@@ -39,3 +39,40 @@ export async function bookletVoucherCodes(db: Kysely<DB>, secret: string, bookle
   const rows = await db.selectFrom('vouchers').select(['serial', 'status']).where('booklet_id', '=', bookletId).orderBy('serial').execute();
   return rows.map((row) => ({ code: formatVoucherCode(makeVoucherCode(secret, row.serial)), status: row.status }));
 }
+
+const dayFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+
+export interface PublicVoucherView {
+  faceValueCents: number;
+  programmeId: number;
+  programmeName: string;
+  usable: boolean;
+  statusText: string;
+}
+
+/**
+ * What anyone holding a voucher (or scanning its QR code) may know of it: the code is the bearer's secret, so the
+ * page says whether it can be used, never who holds it or where it was handed.
+ */
+export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise<PublicVoucherView | null> {
+  const voucher = await db
+    .selectFrom('vouchers as v')
+    .innerJoin('programmes as p', 'p.id', 'v.programme_id')
+    .select(['v.status', 'v.expires_at', 'v.redeemed_at', 'v.face_value_cents', 'p.id', 'p.name', 'p.allow_direct_handing'])
+    .where('v.serial', '=', serial)
+    .executeTakeFirst();
+  if (!voucher) return null;
+  const expiresAt = new Date(voucher.expires_at);
+  const live = ['issued', 'activated', 'allocated', 'handed'].includes(voucher.status) && expiresAt > new Date();
+  const usable = live && (voucher.status === 'handed' || (voucher.status === 'allocated' && voucher.allow_direct_handing));
+  const statusText = usable
+    ? `Ce chèque peut être utilisé jusqu’au ${dayFr.format(expiresAt)}.`
+    : voucher.status === 'redeemed'
+      ? `Ce chèque a déjà été utilisé le ${dayFr.format(new Date(voucher.redeemed_at!))}.`
+      : voucher.status === 'cancelled'
+        ? 'Ce chèque a été annulé : il ne peut plus être utilisé.'
+        : !live
+          ? `Ce chèque a expiré le ${dayFr.format(expiresAt)}.`
+          : 'Ce chèque n’est pas encore actif : il doit vous être remis par une structure (CAF, mairie, association…).';
+  return { faceValueCents: voucher.face_value_cents, programmeId: voucher.id, programmeName: voucher.name, usable, statusText };
+}

@@ -95,7 +95,7 @@ async function postReimbursementLedger(trx: Kysely<DB>, runId: number) {
     from lines l cross join lateral (values ('place_payable', l.organisation_id, l.amount), ('bank', null::bigint, -l.amount)) as line(account, organisation_id, amount)`.execute(trx);
 }
 
-export async function markRunPaid(db: Kysely<DB>, actorUserId: number, runId: number): Promise<void> {
+export async function markRunPaid(db: Kysely<DB>, actorUserId: number | null, runId: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const updated = await trx.updateTable('reimbursement_runs').set({ status: 'paid', paid_by: actorUserId, paid_at: new Date() }).where('id', '=', runId).where('status', '=', 'ready').executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw conflict('Ce remboursement n’existe pas ou est déjà marqué payé.');
@@ -108,7 +108,7 @@ export async function markRunPaid(db: Kysely<DB>, actorUserId: number, runId: nu
  * The bank returned one transfer (closed account, wrong holder): its vouchers go back to the next run and the
  * ledger is reversed, per programme, in the same transaction.
  */
-export async function rejectTransfer(db: Kysely<DB>, actorUserId: number, statementId: number, reason: string): Promise<void> {
+export async function rejectTransfer(db: Kysely<DB>, actorUserId: number | null, statementId: number, reason: string): Promise<void> {
   if (!reason.trim()) throw invalid('Indiquez le motif du rejet donné par la banque.');
   await db.transaction().execute(async (trx) => {
     const statement = await trx.selectFrom('statements').selectAll().where('id', '=', statementId).forUpdate().executeTakeFirst();

@@ -5,6 +5,7 @@ import type { DB } from '../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from '../pass/domain/voucher-code.js';
 import { formatEuros } from '../shared/money.js';
 import { notFound } from '../shared/errors.js';
+import { frenchCsv, decimalEuros } from '../shared/csv.js';
 import { displayIban } from './domain/bank.js';
 import { statementNumber } from './runs.js';
 
@@ -56,21 +57,11 @@ export async function statementDetails(db: Kysely<DB>, secret: string, statement
   };
 }
 
-/** For a French spreadsheet: UTF-8 with BOM, semicolons, decimal commas. */
-export function frenchCsv(header: string[], rows: (string | number)[][]): string {
-  const cell = (value: string | number) => {
-    const text = String(value);
-    return /[;"\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return `\uFEFF${[header, ...rows].map((row) => row.map(cell).join(';')).join('\r\n')}\r\n`;
-}
-
-const decimal = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
 
 export function statementCsv(statement: StatementDetails): string {
   return frenchCsv(
     ['releve', 'date_encaissement', 'code_cheque', 'programme', 'montant_euros'],
-    statement.lines.map((l) => [statement.number, dateTimeFr.format(l.redeemedAt), l.code, l.programme, decimal(l.amountCents)]),
+    statement.lines.map((l) => [statement.number, dateTimeFr.format(l.redeemedAt), l.code, l.programme, decimalEuros(l.amountCents)]),
   );
 }
 

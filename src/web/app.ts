@@ -21,6 +21,8 @@ import { passApi } from '../pass/api.js';
 import { passPages } from '../pass/pages.js';
 import { placesApi } from '../places/api.js';
 import { placesPages } from '../places/pages.js';
+import { reimbursementPages } from '../reimbursement/pages.js';
+import { reimbursementApi } from '../reimbursement/api.js';
 import { DomainError } from '../shared/errors.js';
 import { fromRoot } from '../shared/paths.js';
 import { postgresRateLimitStore } from '../shared/rate-limit.js';
@@ -162,11 +164,13 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
       await api.register(territoriesApi);
       await api.register(passApi);
       await api.register(placesApi);
+      await api.register(reimbursementApi);
     },
     { prefix: '/api/v1' },
   );
   await app.register(accountsPages);
   await app.register(passPages);
   await app.register(placesPages);
+  await app.register(reimbursementPages);
   return app;
 }
