@@ -14,6 +14,7 @@ import { redeemVoucher } from '../src/pass/redemption.js';
 import http from 'node:http';
 import { redemptionFixture } from './setup.js';
 import { benchPlaces } from './places.js';
+import { benchMoney } from './money.js';
 
 const execFileAsync = promisify(execFile);
 const CONNECTIONS = [16, 64];
@@ -125,9 +126,9 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
 report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
 
-// `npm run bench -- pass` or `-- places` runs one part; no argument runs both.
+// `npm run bench -- pass`, `-- places` or `-- money` runs one part; no argument runs them all.
 const only = process.argv[2];
-if (only !== 'places') {
+if (only === undefined || only === 'pass') {
   for (const connections of CONNECTIONS) {
     const http = await benchRedemptionHttp('postgresql', connections, DURATION_S);
     const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(http.platform.db)).rows[0]!.s;
@@ -151,6 +152,7 @@ if (only !== 'places') {
   const issuancePglite = await benchIssuance('pglite', ISSUANCE_VOUCHERS);
   report(`issuance PGlite, ${ISSUANCE_VOUCHERS} vouchers: ${issuancePglite.seconds.toFixed(2)} s`);
 }
-if (only !== 'pass') await benchPlaces(report);
+if (only === undefined || only === 'places') await benchPlaces(report);
+if (only === undefined || only === 'money') await benchMoney(report);
 fs.mkdirSync('.bench', { recursive: true });
 fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);

@@ -115,13 +115,14 @@ export interface DB {
     place_id: number;
     organisation_id: number | null;
     bank_account_id: number;
-    voucher_count: number;
-    total_cents: number;
+    voucher_count: Generated<number>;
+    total_cents: Generated<number>;
     status: Generated<'included' | 'paid' | 'rejected'>;
     rejected_by: number | null;
     rejected_at: NullableTimestamp;
     rejection_reason: string | null;
   };
+  statement_lines: { voucher_serial: number; statement_id: number; programme_id: number; amount_cents: number };
   expiry_warnings: { order_id: number; organisation_id: number; sent_at: Timestamp; recipients: number };
   organisation_departements: { organisation_id: number; departement_code: string };
   place_programmes: { place_id: number; programme_id: number; since: Timestamp };
@@ -205,7 +206,6 @@ export interface DB {
     redeemed_at: NullableTimestamp;
     redeemed_place_id: number | null;
     redeemed_by_user_id: number | null;
-    statement_id: Generated<number | null>;
   };
   audit_events: {
     id: Id;

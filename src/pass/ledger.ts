@@ -89,7 +89,7 @@ export async function verifyLedger(db: Kysely<DB>): Promise<LedgerReport> {
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'vouchers_outstanding' and l.kind in ('order_commitment', 'order_cancellation')) as committed,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'place_payable' and l.kind in ('redemption', 'redemption_undone')) as redeemed,
       (select sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'place_payable' and l.kind in ('reimbursement', 'reimbursement_rejected')) as reimbursed,
-      (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.statement_id is not null) as reimbursed_vouchers,
+      (select sum(amount_cents) from statement_lines l where l.programme_id = p.id) as reimbursed_vouchers,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'funder_refund_due') as expired,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'vouchers_outstanding') as outstanding,
       (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status in ('issued','activated','allocated','handed')) as live_vouchers,

@@ -11,6 +11,7 @@ import { conflict, DomainError, forbidden, invalid, notFound } from '../shared/e
 import { codeRefusal, explainRefusal } from './domain/redemption-rules.js';
 import { formatVoucherCode, makeVoucherCode, verifyVoucherCode } from './domain/voucher-code.js';
 import { postLedgerTransaction } from './ledger.js';
+import { REIMBURSEMENT_LOCK } from '../shared/locks.js';
 
 export interface RedemptionResult {
   code: string;
@@ -160,17 +161,19 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
   const serial = authenticSerial(secret, codeInput);
   const organisations = mediatorOrganisations(principal);
   return db.transaction().execute(async (trx) => {
+    // A reimbursement run in progress would pay this voucher: wait for it, then see its lines.
+    await sql`select pg_advisory_xact_lock_shared(${REIMBURSEMENT_LOCK})`.execute(trx);
     const voucher = await trx
       .selectFrom('vouchers as v')
       .innerJoin('places as p', 'p.id', 'v.redeemed_place_id')
       .innerJoin('booklets as b', 'b.id', 'v.booklet_id')
-      .select(['v.serial', 'v.status', 'v.programme_id', 'v.order_id', 'v.booklet_id', 'v.face_value_cents', 'v.statement_id', 'p.organisation_id', 'b.handed_at'])
+      .select(['v.serial', 'v.status', 'v.programme_id', 'v.order_id', 'v.booklet_id', 'v.face_value_cents', 'p.organisation_id', 'b.handed_at', sql<boolean>`exists (select 1 from statement_lines l where l.voucher_serial = v.serial)`.as('reimbursed')])
       .where('v.serial', '=', serial)
       .forUpdate('v')
       .executeTakeFirst();
     if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
     if (voucher.organisation_id === null || !organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
-    if (voucher.statement_id !== null) throw conflict('Ce chèque figure déjà sur un relevé de remboursement : il ne peut plus être annulé.', 'deja_rembourse');
+    if (voucher.reimbursed) throw conflict('Ce chèque figure déjà sur un relevé de remboursement : il ne peut plus être annulé.', 'deja_rembourse');
     const restored = voucher.handed_at ? 'handed' : 'allocated';
     const updated = await trx
       .updateTable('vouchers')

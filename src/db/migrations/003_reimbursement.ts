@@ -39,8 +39,8 @@ create table statements (
   place_id bigint not null references places,
   organisation_id bigint references organisations,
   bank_account_id bigint not null references bank_accounts,
-  voucher_count integer not null,
-  total_cents bigint not null check (total_cents > 0),
+  voucher_count integer not null default 0,
+  total_cents bigint not null default 0,
   status text not null default 'included' check (status in ('included', 'paid', 'rejected')),
   rejected_by bigint references users,
   rejected_at timestamptz,
@@ -49,9 +49,17 @@ create table statements (
 );
 create index statements_place on statements (place_id);
 
-alter table vouchers add column statement_id bigint references statements;
-create index vouchers_awaiting_reimbursement on vouchers (redeemed_place_id, redeemed_at) where status = 'redeemed' and statement_id is null;
-create index vouchers_statement on vouchers (statement_id) where statement_id is not null;
+-- One line per reimbursed voucher, insert-only: a run writes its lines instead of updating a million vouchers
+-- (ADR 0005). A voucher is awaiting reimbursement while it is redeemed and has no line.
+-- No foreign key to vouchers: its check would lock each of a million voucher rows; lines are written only by the
+-- run, from vouchers it has just read, and vouchers are never deleted.
+create table statement_lines (
+  voucher_serial bigint primary key,
+  statement_id bigint not null references statements,
+  programme_id bigint not null,
+  amount_cents integer not null check (amount_cents > 0)
+);
+create index statement_lines_statement on statement_lines (statement_id);
 
 create table expiry_warnings (
   order_id bigint not null references orders,

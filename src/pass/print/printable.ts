@@ -59,6 +59,8 @@ export async function* printableBooklets(db: Kysely<DB>, secret: string, selecti
       .where('booklet_id', 'in', wanted.map((b) => b.id))
       .orderBy('serial')
       .execute();
+    const byBooklet = new Map<number, typeof vouchers>();
+    for (const voucher of vouchers) byBooklet.set(voucher.booklet_id, [...(byBooklet.get(voucher.booklet_id) ?? []), voucher]);
     for (const booklet of wanted) {
       if (remaining <= 0) return;
       remaining -= 1;
@@ -69,7 +71,7 @@ export async function* printableBooklets(db: Kysely<DB>, secret: string, selecti
         programmeName: order.name,
         funderNames: funders.map((f) => f.name),
         faceValueCents: order.face_value_cents,
-        vouchers: vouchers.filter((v) => v.booklet_id === booklet.id).map((v) => ({ code: makeVoucherCode(secret, v.serial), expiresAt: new Date(v.expires_at) })),
+        vouchers: (byBooklet.get(booklet.id) ?? []).map((v) => ({ code: makeVoucherCode(secret, v.serial), expiresAt: new Date(v.expires_at) })),
       };
     }
   }

@@ -1,0 +1,130 @@
+// Money path benchmark: a reimbursement run over 1,000,000 redemptions across 5,000 places, next to the same
+// aggregation as one plain INSERT … SELECT … GROUP BY; PDF printing rate next to the same pages without QR codes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import PDFDocument from 'pdfkit';
+import { issueOrder } from '../src/pass/issuance.js';
+import { placeOrder } from '../src/pass/orders.js';
+import { bookletsPdf } from '../src/pass/print/booklet-pdf.js';
+import { printableBooklets } from '../src/pass/print/printable.js';
+import { verifyLedger } from '../src/pass/ledger.js';
+import { writeRunFiles } from '../src/reimbursement/files.js';
+import { createRun } from '../src/reimbursement/runs.js';
+import { formatVoucherCode, makeVoucherCode } from '../src/pass/domain/voucher-code.js';
+import { redemptionFixture } from './setup.js';
+
+const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 1_000_000);
+const PLACES = Number(process.env.BENCH_REIMBURSED_PLACES ?? 5_000);
+const PRINT_VOUCHERS = Number(process.env.BENCH_PRINT_VOUCHERS ?? 100_000);
+
+/** Counts bytes and throws them away: the printing rate without the disk. */
+const sink = () => {
+  let bytes = 0;
+  return { stream: new Writable({ write: (chunk, _encoding, done) => ((bytes += chunk.length), done()) }), bytes: () => bytes };
+};
+
+async function benchRun(report: (line: string) => void) {
+  const { platform, world } = await redemptionFixture('postgresql', 10);
+  const db = platform.db;
+  try {
+    const orderId = await placeOrder(db, world.funder.principal, { programmeId: world.programmeId, bookletCount: REDEMPTIONS / 10 });
+    await issueOrder(db, null, orderId);
+    // Set-up in bulk (not measured): places with confirmed bank details, every voucher redeemed at one of them.
+    await sql`
+      insert into places (organisation_id, name, commune_code, commune_name, postal_code, address, latitude, longitude, normalised_name, address_key, services)
+      select ${world.mediatorA.organisationId}, 'Lieu ' || g, '44109', 'Nantes', '44000', g || ' rue du banc d''essai', 47.2 + g / 100000.0, -1.55, 'lieu ' || g, g || ' rue|44000', array['Aide aux démarches administratives']
+      from generate_series(1, ${PLACES}) g`.execute(db);
+    await sql`
+      insert into bank_accounts (place_id, holder_name, iban, bic, status, requested_by, confirmed_by, confirmed_at)
+      select id, name, 'FR7630006000011234567890189', 'AGRIFRPP', 'confirmed', ${world.mediatorA.principal.userId}, ${world.admin.principal.userId}, now()
+      from places where name like 'Lieu %' and address like '% rue du banc d''essai'`.execute(db);
+    await sql`
+      with numbered as (select id, row_number() over (order by id) - 1 as n from places where address like '% rue du banc d''essai')
+      update vouchers v set status = 'redeemed', redeemed_at = now() - interval '1 day', redeemed_place_id = p.id
+      from numbered p where v.order_id = ${orderId} and p.n = v.serial % ${PLACES}`.execute(db);
+    // The redemptions' ledger lines, as the redemption statement writes them, so that the ledger still balances.
+    await sql`
+      with t as (select gen_random_uuid() as id, sum(face_value_cents)::bigint as amount from vouchers where order_id = ${orderId})
+      insert into ledger_entries (transaction_id, kind, account, programme_id, organisation_id, order_id, amount_cents)
+      select t.id, 'redemption', line.account, ${world.programmeId}, line.organisation_id, ${orderId}, line.amount from t
+      cross join lateral (values ('vouchers_outstanding', null::bigint, t.amount), ('place_payable', ${world.mediatorA.organisationId}::bigint, -t.amount)) as line(account, organisation_id, amount)`.execute(db);
+    await sql`analyze`.execute(db);
+
+    // Yardstick: the statements' aggregation alone, one plain INSERT … SELECT … GROUP BY into a twin table.
+    await sql`create temporary table statements_twin (place_id bigint, voucher_count integer, total_cents bigint)`.execute(db);
+    const yardStart = performance.now();
+    await sql`insert into statements_twin select redeemed_place_id, count(*), sum(face_value_cents) from vouchers where status = 'redeemed' and redeemed_at < now() group by redeemed_place_id`.execute(db);
+    // A second yardstick: writing one row per voucher, as a run must (its statement lines).
+    await sql`create temporary table lines_twin (serial bigint primary key, place_id bigint, amount integer)`.execute(db);
+    const linesStart = performance.now();
+    await sql`insert into lines_twin select serial, redeemed_place_id, face_value_cents from vouchers where status = 'redeemed'`.execute(db);
+    const linesYardstick = (performance.now() - linesStart) / 1000;
+    const yardstick = (performance.now() - yardStart) / 1000;
+
+    const steps: string[] = [];
+    const started = performance.now();
+    const result = await createRun(db, null, new Date().toISOString().slice(0, 10), { onStep: (step: string, ms: number) => steps.push(`${step} ${(ms / 1000).toFixed(2)} s`) });
+    const seconds = (performance.now() - started) / 1000;
+    report(`reimbursement run PostgreSQL, ${result.voucherCount} redemptions across ${result.statementCount} places: ${seconds.toFixed(2)} s (${steps.join(', ')}) | plain INSERT … SELECT … GROUP BY of the same aggregation ${yardstick.toFixed(2)} s (ratio ${(seconds / yardstick).toFixed(1)}×); plain INSERT … SELECT of one row per voucher ${linesYardstick.toFixed(2)} s (ratio ${(seconds / linesYardstick).toFixed(1)}×) | target < 30 s`);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inclusif-run-'));
+    const filesStarted = performance.now();
+    const files = await writeRunFiles(db, platform.secret, platform.config, result.runId!, dir);
+    const filesSeconds = (performance.now() - filesStarted) / 1000;
+    report(`reimbursement files: pain.001 with ${result.statementCount} transfers + ${result.statementCount} statements (PDF and CSV, ${Math.round(result.voucherCount / result.statementCount)} lines each): ${files.length} files in ${filesSeconds.toFixed(1)} s`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const ledgerStarted = performance.now();
+    const ledger = await verifyLedger(db);
+    report(`ledger verify after the run: ${ledger.ok ? 'balanced' : 'NOT BALANCED'} in ${((performance.now() - ledgerStarted) / 1000).toFixed(2)} s`);
+  } finally {
+    await platform.dispose();
+  }
+}
+
+/** The yardstick for printing: the same pages and texts with pdfkit, without the QR codes. */
+async function plainPages(booklets: number, vouchersPerBooklet: number) {
+  const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false });
+  const out = sink();
+  const done = pipeline(doc, out.stream);
+  for (let b = 0; b < booklets; b += 1) {
+    doc.addPage().font('Helvetica').fontSize(16).text('Pass numérique — couverture', 60, 70);
+    doc.addPage();
+    for (let v = 0; v < vouchersPerBooklet; v += 1) {
+      const x = 24 + (v % 2) * 273;
+      const y = 24 + Math.floor(v / 2) * 158;
+      doc.font('Helvetica-Bold').fontSize(22).text('10,00 €', x + 12, y + 23, { lineBreak: false });
+      doc.font('Courier-Bold').fontSize(14).text(formatVoucherCode(makeVoucherCode('banc', b * 10 + v + 1)), x + 12, y + 96, { lineBreak: false });
+    }
+    if (b % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  doc.end();
+  await done;
+  return out.bytes();
+}
+
+async function benchPrinting(report: (line: string) => void) {
+  const { platform, world } = await redemptionFixture('postgresql', 10);
+  try {
+    const orderId = await placeOrder(platform.db, world.funder.principal, { programmeId: world.programmeId, bookletCount: PRINT_VOUCHERS / 10 });
+    await issueOrder(platform.db, null, orderId);
+    const out = sink();
+    const started = performance.now();
+    await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, { orderId }), { publicUrl: 'https://pass.example.fr' }), out.stream);
+    const seconds = (performance.now() - started) / 1000;
+    const plainStarted = performance.now();
+    const plainBytes = await plainPages(PRINT_VOUCHERS / 10, 10);
+    const plainSeconds = (performance.now() - plainStarted) / 1000;
+    report(`booklet PDF, ${PRINT_VOUCHERS} vouchers (${PRINT_VOUCHERS / 10} booklets, one file, ${(out.bytes() / 1e6).toFixed(0)} MB): ${seconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / seconds)} vouchers/s | pdfkit writing the same pages without QR codes ${plainSeconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / plainSeconds)} vouchers/s (${(plainBytes / 1e6).toFixed(0)} MB)`);
+  } finally {
+    await platform.dispose();
+  }
+}
+
+export async function benchMoney(report: (line: string) => void) {
+  await benchRun(report);
+  await benchPrinting(report);
+}
