@@ -15,7 +15,7 @@ export interface RunResult {
 }
 
 /** Test hook: a crash between two steps of the run, to prove the run is all or nothing. */
-export type RunStep = 'run' | 'statements' | 'vouchers' | 'ledger';
+export type RunStep = 'run' | 'statements' | 'lines' | 'ledger';
 
 export const messageId = (runId: number, until: string) => `NI-RUN-${String(runId).padStart(6, '0')}-${until.replace(/-/g, '')}`;
 export const endToEndId = (runId: number, statementId: number) => `NI-R${String(runId).padStart(6, '0')}-S${String(statementId).padStart(8, '0')}`;
@@ -80,7 +80,7 @@ export async function createRun(db: Kysely<DB>, actorUserId: number | null, unti
       from statements s join vouchers v on v.redeemed_place_id = s.place_id
       where s.run_id = ${runId} and v.status = 'redeemed' and v.redeemed_at < ${end}
       on conflict (voucher_serial) do nothing`.execute(trx);
-    crash('vouchers');
+    crash('lines');
     // Totals from the lines themselves: a redemption committed meanwhile is either in both or in neither.
     const { rows: totals } = await sql<{ id: number; n: number; total: number }>`
       update statements s set voucher_count = t.n, total_cents = t.total

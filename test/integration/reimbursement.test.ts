@@ -102,7 +102,7 @@ describe(`reimbursement of places on ${testDatabaseKind}`, () => {
     await redeem(4);
     await redeem(5, world.mediatorB, world.placeB);
     const runsBefore = await platform.db.selectFrom('reimbursement_runs').select('id').execute();
-    for (const step of ['run', 'statements', 'vouchers', 'ledger'] as const) {
+    for (const step of ['run', 'statements', 'lines', 'ledger'] as const) {
       await assert.rejects(createRun(platform.db, null, today(), { crashAfter: step }), /arrêt simulé/);
       assert.equal((await platform.db.selectFrom('reimbursement_runs').select('id').execute()).length, runsBefore.length, step);
       assert.equal((await platform.db.selectFrom('statement_lines').select('voucher_serial').where('voucher_serial', 'in', [serials[4]!, serials[5]!]).execute()).length, 0, step);
