@@ -73,17 +73,19 @@ function cropMarks(doc: PDFKit.PDFDocument) {
 
 function voucher(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, item: PrintableVoucher, index: number, x: number, y: number, publicUrl: string) {
   const pad = 12;
-  const qr = 92;
-  const textWidth = CELL.width - qr - 3 * pad;
+  // 29 modules of 1/25 inch; the texts on the left stop a quiet zone (4 modules) short of it.
+  const qr = 84;
+  const textWidth = CELL.width - qr - 2 * pad - 20;
   // Texts that fit are placed without a box: measuring for line breaks is most of pdfkit's text cost.
   doc.font('Helvetica-Bold').fontSize(9).text('PASS NUMÉRIQUE', x + pad, y + pad, { lineBreak: false });
   doc.fontSize(22).text(formatEuros(booklet.faceValueCents), x + pad, y + pad + 11, { lineBreak: false });
   doc.font('Helvetica').fontSize(8).text(booklet.programmeName, x + pad, y + pad + 38, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
   doc.text(`Financé par ${booklet.funderNames.join(', ')}`, x + pad, y + pad + 49, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica-Bold').fontSize(8.5).text(`Valable jusqu’au ${dayFr.format(item.expiresAt)}`, x + pad, y + pad + 63, { lineBreak: false });
-  doc.font('Courier-Bold').fontSize(14).text(formatVoucherCode(item.code), x + pad, y + pad + 84, { lineBreak: false });
+  doc.font('Helvetica-Bold').fontSize(7.5).text(`Valable jusqu’au ${dayFr.format(item.expiresAt)}`, x + pad, y + pad + 63, { lineBreak: false });
+  doc.font('Courier-Bold').fontSize(13).text(formatVoucherCode(item.code), x + pad, y + pad + 84, { lineBreak: false });
   doc.font('Helvetica').fontSize(7).text(`Carnet ${formatBookletNumber(booklet.number)} · chèque ${index + 1}/${booklet.vouchers.length} · à remettre au lieu de médiation`, x + pad, y + CELL.height - pad - 10, { lineBreak: false });
-  drawQr(doc, voucherUrl(publicUrl, item.code), x + CELL.width - pad - qr, y + pad + 8, qr);
+  // 20 pt from the cut line: a QR code needs four modules (~13 pt) of blank quiet zone around it.
+  drawQr(doc, voucherUrl(publicUrl, item.code), x + CELL.width - 20 - qr, y + pad + 8, qr);
 }
 
 export interface PrintOptions {
