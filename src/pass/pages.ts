@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, isAdmin, organisationsWithRole } from '../accounts/principal.js';
 import { listOrganisations, organisationsHavingRole } from '../accounts/store.js';
 import { requirePagePrincipal } from '../web/auth.js';
-import { field, renderPage } from '../web/page.js';
+import { field, renderPage, withFormErrors } from '../web/page.js';
 import { DomainError, forbidden } from '../shared/errors.js';
 import { parseEurosToCents } from '../shared/money.js';
 import { recordPayment } from './activation.js';
@@ -24,16 +24,6 @@ import { verifyVoucherCode } from './domain/voucher-code.js';
 import { bookletsPdf } from './print/booklet-pdf.js';
 import { printableBooklets } from './print/printable.js';
 
-/** Runs a form action; a refusal re-renders the form with its French message and the user's input. */
-async function withFormErrors(action: () => Promise<unknown>, onError: (message: string, status: number) => unknown) {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof DomainError) return onError(error.message, error.status);
-    throw error;
-  }
-}
-
 export const passPages: FastifyPluginAsync = async (app) => {
   const { db, secret } = app.platform;
 
@@ -43,7 +33,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const number = field(request.body, 'numero');
     return withFormErrors(
       async () => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance: await bookletBalance(db, secret, number, field(request.body, 'code')) }),
-      (error, status) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
+      ({ message: error, status }) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
     );
   });
 
@@ -112,7 +102,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
         });
         return programmesPage(request, reply, { success: 'Programme créé.' }, 201);
       },
-      (error, status) => programmesPage(request, reply, { error, form: body }, status),
+      ({ message: error, status }) => programmesPage(request, reply, { error, form: body }, status),
     );
   });
 
@@ -145,7 +135,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
         });
         return reply.redirect(`/commandes/${orderId}`, 303);
       },
-      (error, status) => ordersPage(request, reply, { error, form: request.body }, status),
+      ({ message: error, status }) => ordersPage(request, reply, { error, form: request.body }, status),
     );
   });
 
@@ -182,7 +172,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       const orderId = Number((request.params as { id: string }).id);
       return withFormErrors(
         async () => orderPage(request, reply, orderId, { success: await run(orderId, request) }),
-        (error, status) => orderPage(request, reply, orderId, { error }, status),
+        ({ message: error, status }) => orderPage(request, reply, orderId, { error }, status),
       );
     });
 
@@ -237,7 +227,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
         });
         return bookletsPage(request, reply, { success: `Carnet ${handed.number} remis : ${handed.voucherCount} chèque(s) utilisables.`, form: {} });
       },
-      (error, status) => bookletsPage(request, reply, { error, form: request.body }, status),
+      ({ message: error, status }) => bookletsPage(request, reply, { error, form: request.body }, status),
     );
   });
 
@@ -267,7 +257,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
         const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
         return redeemPage(request, reply, { redeemed: result });
       },
-      (error, status) => redeemPage(request, reply, { error, code }, status),
+      ({ message: error, status }) => redeemPage(request, reply, { error, code }, status),
     );
   });
 
@@ -279,7 +269,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
         const undone = await undoRedemption(db, secret, principal, field(request.body, 'code'));
         return redeemPage(request, reply, { success: `Encaissement du chèque ${undone.code} annulé.` });
       },
-      (error, status) => redeemPage(request, reply, { error }, status),
+      ({ message: error, status }) => redeemPage(request, reply, { error }, status),
     );
   });
 

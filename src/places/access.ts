@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isAdmin, organisationsWithRole, type Principal } from '../accounts/principal.js';
 import type { DB } from '../db/schema.js';
-import { forbidden } from '../shared/errors.js';
+import { forbidden, notFound } from '../shared/errors.js';
 
 /**
  * The départements whose places this principal reviews (labels, imports, duplicates): every one for the national
@@ -28,4 +28,16 @@ export const covers = (departements: string[] | null, departementCode: string) =
 export async function canManagePlace(db: Kysely<DB>, principal: Principal, place: { organisation_id: number | null; departement_code: string }): Promise<boolean> {
   if (place.organisation_id !== null && organisationsWithRole(principal, 'mediator').includes(place.organisation_id)) return true;
   return covers(await reviewedDepartements(db, principal), place.departement_code);
+}
+
+/** What access rules need of a place: who runs it and in which département it is. */
+export async function placeLocation(db: Kysely<DB>, placeId: number) {
+  const place = await db
+    .selectFrom('places as p')
+    .innerJoin('communes as c', 'c.insee_code', 'p.commune_code')
+    .select(['p.id', 'p.name', 'p.organisation_id', 'c.departement_code'])
+    .where('p.id', '=', placeId)
+    .executeTakeFirst();
+  if (!place) throw notFound('Ce lieu n’existe pas.');
+  return place;
 }

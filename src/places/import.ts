@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { recordAudit } from '../shared/audit.js';
-import { normaliseText } from './domain/normalise.js';
-import { validateStandardRow, type FieldError, type StandardPlace, type ValidationOptions } from './domain/validation.js';
+import { validateStandardRow, type FieldError, type ValidationOptions } from './domain/validation.js';
 import { detectDuplicates } from './duplicates.js';
 import { detectFormat, readStandardFile, type FileFormat } from './file-format.js';
-import { placeColumns, type CommuneRef, type PlaceColumns } from './record.js';
+import { placeColumns, type PlaceColumns } from './record.js';
+import { loadAllCommunes, resolveCommune } from './communes.js';
 
 export interface RowError extends FieldError {
   line: number;
@@ -32,30 +32,6 @@ export interface ImportReport {
 
 const BATCH = 500;
 
-interface CommuneIndex {
-  byInsee: Map<string, CommuneRef>;
-  byPostalCode: Map<string, CommuneRef[]>;
-}
-
-async function loadCommunes(db: Kysely<DB>): Promise<CommuneIndex> {
-  const communes = await db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'lat', 'lng']).execute();
-  const byPostalCode = new Map<string, CommuneRef[]>();
-  for (const commune of communes) for (const code of commune.postal_codes) byPostalCode.set(code, [...(byPostalCode.get(code) ?? []), commune]);
-  return { byInsee: new Map(communes.map((c) => [c.insee_code, c])), byPostalCode };
-}
-
-/** The INSEE code when given; otherwise the commune of that postal code, by name when several share it. */
-function resolveCommune(place: StandardPlace, index: CommuneIndex): CommuneRef | FieldError {
-  if (place.code_insee) return index.byInsee.get(place.code_insee) ?? { field: 'code_insee', reason: `aucune commune n’a le code INSEE ${place.code_insee}` };
-  const candidates = index.byPostalCode.get(place.code_postal) ?? [];
-  if (candidates.length === 1) return candidates[0]!;
-  const name = normaliseText(place.commune);
-  const named = candidates.find((c) => normaliseText(c.name) === name);
-  if (named) return named;
-  if (candidates.length === 0) return { field: 'code_postal', reason: `aucune commune n’a le code postal ${place.code_postal}` };
-  return { field: 'commune', reason: `« ${place.commune} » ne correspond à aucune des communes du code postal ${place.code_postal} : renseignez code_insee` };
-}
-
 interface ReadyRow {
   line: number;
   columns: PlaceColumns;
@@ -65,7 +41,7 @@ interface ReadyRow {
 async function prepareRows(db: Kysely<DB>, content: string, options: ImportOptions) {
   const format = detectFormat(content, options.fileName);
   const rows = readStandardFile(content, format);
-  const communes = await loadCommunes(db);
+  const communes = await loadAllCommunes(db);
   const errors: RowError[] = [];
   const ready: ReadyRow[] = [];
   const firstLineOfId = new Map<string, number>();

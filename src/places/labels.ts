@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { organisationsWithRole, type Principal } from '../accounts/principal.js';
+import { isAdmin, organisationsWithRole, type Principal } from '../accounts/principal.js';
 import type { DB, LabelStatus } from '../db/schema.js';
 import { recordAudit } from '../shared/audit.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../shared/errors.js';
-import { covers, requireReviewer } from './access.js';
+import { covers, placeLocation, requireReviewer } from './access.js';
 
 /** A label lasts three years unless the reviewer decides otherwise. */
 export const DEFAULT_LABEL_YEARS = 3;
@@ -33,7 +33,7 @@ export async function listCriteria(db: Kysely<DB>, includeInactive = false) {
 
 /** The national administration keeps the checklist: add a criterion, reword it, retire it. */
 export async function saveCriterion(db: Kysely<DB>, principal: Principal, input: { id?: number; title: string; description: string; position: number; active: boolean }) {
-  if (!principal.memberships.some((m) => m.role === 'admin')) throw forbidden('La grille de labellisation est tenue par l’administration nationale.');
+  if (!isAdmin(principal)) throw forbidden('La grille de labellisation est tenue par l’administration nationale.');
   if (!input.title.trim()) throw invalid('Le critère doit avoir un intitulé.');
   await db.transaction().execute(async (trx) => {
     if (input.id) {
@@ -60,23 +60,12 @@ export async function currentLabel(db: Kysely<DB>, placeId: number): Promise<Lab
   return row ? { id: row.id, status: row.status, validFrom: row.valid_from, validUntil: row.valid_until, valid: row.valid, decisionReason: row.decision_reason } : null;
 }
 
-async function placeAndDepartement(db: Kysely<DB>, placeId: number) {
-  const place = await db
-    .selectFrom('places as p')
-    .innerJoin('communes as c', 'c.insee_code', 'p.commune_code')
-    .select(['p.id', 'p.name', 'p.organisation_id', 'c.departement_code'])
-    .where('p.id', '=', placeId)
-    .executeTakeFirst();
-  if (!place) throw notFound('Ce lieu n’existe pas.');
-  return place;
-}
-
 /**
  * A place's mediator applies for the label by declaring the checklist met. Every active criterion must be ticked:
  * the reviewer checks the declaration, the applicant cannot leave one out.
  */
 export async function applyForLabel(db: Kysely<DB>, principal: Principal, placeId: number, input: { criteriaMet: number[]; note: string }): Promise<number> {
-  const place = await placeAndDepartement(db, placeId);
+  const place = await placeLocation(db, placeId);
   if (place.organisation_id === null || !organisationsWithRole(principal, 'mediator').includes(place.organisation_id)) {
     throw forbidden('Seuls les médiateurs du lieu peuvent demander son label.');
   }
@@ -135,7 +124,7 @@ export async function decideLabel(db: Kysely<DB>, principal: Principal, labelId:
   await db.transaction().execute(async (trx) => {
     const label = await trx.selectFrom('place_labels').select(['id', 'place_id', 'status']).where('id', '=', labelId).forUpdate().executeTakeFirst();
     if (!label) throw notFound('Cette demande de label n’existe pas.');
-    const place = await placeAndDepartement(trx, label.place_id);
+    const place = await placeLocation(trx, label.place_id);
     if (!covers(departements, place.departement_code)) throw forbidden('Ce lieu n’est pas sur le territoire de votre hub.');
     const transition = TRANSITIONS[decision.kind];
     if (label.status !== transition.from) throw conflict(WRONG_STATE[decision.kind]);

@@ -82,9 +82,10 @@ export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origi
   return { label, lat: commune.lat, lon: commune.lng, communeCode: commune.insee_code };
 }
 
+const LABEL_VALID_TODAY = sql`exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date)`;
+
 /** A valid label today and at least one programme accepted: the place takes pass numérique vouchers. */
-const ACCEPTS_PASS = sql<boolean>`(exists (select 1 from place_programmes pp where pp.place_id = p.id)
-  and exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date))`;
+const ACCEPTS_PASS = sql<boolean>`(exists (select 1 from place_programmes pp where pp.place_id = p.id) and ${LABEL_VALID_TODAY})`;
 
 function distanceFrom(origin: { lat: number; lon: number }) {
   return sql<number>`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
@@ -107,8 +108,7 @@ export function filterCondition(filters: SearchFilters) {
   if (filters.accessible) conditions.push(sql`(p.step_free_access or 'Handicaps moteurs' = any(p.specific_support))`);
   if (filters.acceptsPass) conditions.push(ACCEPTS_PASS);
   if (filters.programmeId !== undefined) {
-    conditions.push(sql`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${filters.programmeId})
-      and exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date)`);
+    conditions.push(sql`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${filters.programmeId}) and ${LABEL_VALID_TODAY}`);
   }
   return sql.join(conditions, sql` and `);
 }

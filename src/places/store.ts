@@ -6,6 +6,7 @@ import { DomainError, forbidden, notFound } from '../shared/errors.js';
 import { canManagePlace } from './access.js';
 import { validateStandardRow, type FieldError } from './domain/validation.js';
 import { placeColumns, standardRecord, standardFileRow } from './record.js';
+import { loadCommunesFor, resolveCommune } from './communes.js';
 import { currentLabel, type LabelSummary } from './labels.js';
 
 export type PlaceRow = Selectable<DB['places']>;
@@ -80,24 +81,12 @@ export interface PlaceExtras {
   programmeIds?: number[];
 }
 
-async function resolveCommuneFor(db: Kysely<DB>, raw: Record<string, unknown>) {
-  const insee = String(raw.code_insee ?? '').trim();
-  const postal = String(raw.code_postal ?? '').trim();
-  const communes = await db
-    .selectFrom('communes')
-    .select(['insee_code', 'name', 'postal_codes', 'lat', 'lng'])
-    .where((eb) => (insee ? eb('insee_code', '=', insee) : eb(sql`${postal}`, '=', sql`any(postal_codes)`)))
-    .execute();
-  return communes;
-}
-
 /** Validates a place as the standard requires and finds its commune; throws the reasons field by field. */
 async function validatedColumns(db: Kysely<DB>, raw: Record<string, unknown>) {
   const verdict = validateStandardRow(raw);
   if (!verdict.ok) throw new PlaceValidationError(verdict.errors);
-  const candidates = await resolveCommuneFor(db, raw);
-  const commune = candidates.length === 1 ? candidates[0] : candidates.find((c) => c.name.toLowerCase() === verdict.place.commune.toLowerCase());
-  if (!commune) throw new PlaceValidationError([{ field: 'code_postal', reason: 'aucune commune ne correspond à ce code postal et à ce nom de commune' }]);
+  const commune = resolveCommune(verdict.place, await loadCommunesFor(db, verdict.place));
+  if ('field' in commune) throw new PlaceValidationError([commune]);
   return placeColumns({ ...verdict.place, commune: commune.name, code_insee: commune.insee_code }, commune);
 }
 

@@ -1,28 +1,17 @@
 import type { Kysely } from 'kysely';
 import { organisationsWithRole, type Principal } from '../accounts/principal.js';
 import type { DB } from '../db/schema.js';
-import { covers, reviewedDepartements } from '../places/access.js';
+import { covers, placeLocation, reviewedDepartements } from '../places/access.js';
 import { recordAudit } from '../shared/audit.js';
 import { conflict, DomainError, forbidden, notFound } from '../shared/errors.js';
 import { validateBankDetails } from './domain/bank.js';
 import { toSepaText, SepaTextError } from './domain/sepa-text.js';
 
-async function placeOf(db: Kysely<DB>, placeId: number) {
-  const place = await db
-    .selectFrom('places as p')
-    .innerJoin('communes as c', 'c.insee_code', 'p.commune_code')
-    .select(['p.id', 'p.name', 'p.organisation_id', 'c.departement_code'])
-    .where('p.id', '=', placeId)
-    .executeTakeFirst();
-  if (!place) throw notFound('Ce lieu n’existe pas.');
-  return place;
-}
-
 const isPlaceMediator = (principal: Principal, organisationId: number | null) => organisationId !== null && organisationsWithRole(principal, 'mediator').includes(organisationId);
 
 /** A place's mediators enter the bank details; nothing is paid to them until a second person confirms. */
 export async function requestBankDetails(db: Kysely<DB>, principal: Principal, placeId: number, input: { holderName: string; iban: string; bic: string }): Promise<number> {
-  const place = await placeOf(db, placeId);
+  const place = await placeLocation(db, placeId);
   if (!isPlaceMediator(principal, place.organisation_id)) throw forbidden('Seuls les médiateurs du lieu peuvent saisir ses coordonnées bancaires.');
   const verdict = validateBankDetails(input.iban, input.bic);
   if (!verdict.ok) throw new DomainError(422, `${verdict.field}_invalide`, verdict.reason, { field: verdict.field });
@@ -57,7 +46,7 @@ export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, b
     if (!account) throw notFound('Ces coordonnées bancaires n’existent pas.');
     if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
     if (account.requested_by === principal.userId) throw forbidden('Une autre personne que celle qui a saisi l’IBAN doit le confirmer.', 'meme_personne');
-    const place = await placeOf(trx, account.place_id);
+    const place = await placeLocation(trx, account.place_id);
     const allowed = isPlaceMediator(principal, place.organisation_id) || covers(await reviewedDepartements(trx, principal), place.departement_code);
     if (!allowed) throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration peuvent confirmer ces coordonnées.');
     await trx.updateTable('bank_accounts').set({ status: 'superseded' }).where('place_id', '=', account.place_id).where('status', '=', 'confirmed').execute();

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, organisationsWithRole, type Principal } from '../accounts/principal.js';
 import { requirePagePrincipal } from '../web/auth.js';
-import { field, renderPage } from '../web/page.js';
-import { DomainError, notFound } from '../shared/errors.js';
+import { field, renderPage, withFormErrors } from '../web/page.js';
+import { notFound } from '../shared/errors.js';
 import { reviewedDepartements } from '../places/access.js';
 import { getPlace } from '../places/store.js';
 import { requireOperator, requireStatementReader, statementsOfMediator } from './access.js';
@@ -17,15 +17,6 @@ const idParam = (request: FastifyRequest) => {
   if (!Number.isInteger(id) || id <= 0) throw notFound('Cette page n’existe pas.');
   return id;
 };
-
-async function attempt(action: () => Promise<unknown>, onError: (error: DomainError) => unknown) {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof DomainError) return onError(error);
-    throw error;
-  }
-}
 
 export const reimbursementPages: FastifyPluginAsync = async (app) => {
   const { db, secret, config } = app.platform;
@@ -57,7 +48,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     const placeId = idParam(request);
     const form = { titulaire: field(request.body, 'titulaire'), iban: field(request.body, 'iban'), bic: field(request.body, 'bic') };
-    return attempt(
+    return withFormErrors(
       async () => {
         await requestBankDetails(db, principal, placeId, { holderName: form.titulaire, iban: form.iban, bic: form.bic });
         return bankPage(request, reply, principal, placeId, { success: 'Coordonnées enregistrées. Une autre personne de votre structure, ou le hub, doit maintenant les confirmer : aucun virement avant cela.' });
@@ -70,7 +61,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const placeId = idParam(request);
-    return attempt(
+    return withFormErrors(
       async () => {
         await confirmBankDetails(db, principal, Number(field(request.body, 'compte')));
         return bankPage(request, reply, principal, placeId, { success: 'Coordonnées bancaires confirmées : les prochains remboursements iront sur ce compte.' });
@@ -83,7 +74,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     renderPage(request, reply, 'reimbursements.njk', {
       title: 'Remboursements des lieux',
       runs: isAdmin(principal) ? await listRuns(db) : [],
-      pendingBank: (await reviewedDepartements(db, principal))?.length === 0 ? [] : (await pendingBankDetails(db, principal)).map((b) => ({ ...b, ibanShown: displayIban(b.iban) })),
+      pendingBank: (await pendingBankDetails(db, principal)).map((b) => ({ ...b, ibanShown: displayIban(b.iban) })),
       isOperator: isAdmin(principal),
       today: new Date().toISOString().slice(0, 10),
       ...extra,
@@ -98,7 +89,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
   app.post('/remboursements', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    return attempt(
+    return withFormErrors(
       async () => {
         requireOperator(principal);
         const result = await createRun(db, principal.userId, field(request.body, 'jusqua'));
@@ -135,33 +126,28 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="virements-${run.message_id}.xml"`).send(await runTransferXml(db, config, runId));
   });
 
-  app.post('/remboursements/:id/paye', async (request, reply) => {
-    const principal = requirePagePrincipal(request, reply);
-    if (!principal) return reply;
-    const runId = idParam(request);
-    return attempt(
-      async () => {
-        requireOperator(principal);
-        await markRunPaid(db, principal.userId, runId);
-        return runPage(request, reply, principal, runId, { success: 'Remboursement marqué payé.' });
-      },
-      (error) => runPage(request, reply, principal, runId, { error: error.message }, error.status),
-    );
-  });
+  /** An operator's action on a run, answered on the run's page with its outcome. */
+  const runAction = (path: string, act: (principal: Principal, runId: number, request: FastifyRequest) => Promise<unknown>, success: string) =>
+    app.post(`/remboursements/:id/${path}`, async (request, reply) => {
+      const principal = requirePagePrincipal(request, reply);
+      if (!principal) return reply;
+      const runId = idParam(request);
+      return withFormErrors(
+        async () => {
+          requireOperator(principal);
+          await act(principal, runId, request);
+          return runPage(request, reply, principal, runId, { success });
+        },
+        (error) => runPage(request, reply, principal, runId, { error: error.message }, error.status),
+      );
+    });
 
-  app.post('/remboursements/:id/rejet', async (request, reply) => {
-    const principal = requirePagePrincipal(request, reply);
-    if (!principal) return reply;
-    const runId = idParam(request);
-    return attempt(
-      async () => {
-        requireOperator(principal);
-        await rejectTransfer(db, principal.userId, Number(field(request.body, 'releve')), field(request.body, 'motif'));
-        return runPage(request, reply, principal, runId, { success: 'Virement rejeté : ses chèques seront dans le prochain remboursement.' });
-      },
-      (error) => runPage(request, reply, principal, runId, { error: error.message }, error.status),
-    );
-  });
+  runAction('paye', (principal, runId) => markRunPaid(db, principal.userId, runId), 'Remboursement marqué payé.');
+  runAction(
+    'rejet',
+    (principal, _runId, request) => rejectTransfer(db, principal.userId, Number(field(request.body, 'releve')), field(request.body, 'motif')),
+    'Virement rejeté : ses chèques seront dans le prochain remboursement.',
+  );
 
   app.get('/releves', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);

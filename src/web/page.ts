@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal } from '../accounts/principal.js';
+import { DomainError } from '../shared/errors.js';
 
 interface NavigationLink {
   href: string;
@@ -36,4 +37,14 @@ export function renderPage(request: FastifyRequest, reply: FastifyReply, templat
 export function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value.trim() : '';
+}
+
+/** Runs a form action; a refusal re-renders the form with its French message (and status) instead of an error page. */
+export async function withFormErrors(action: () => Promise<unknown>, onError: (error: DomainError) => unknown) {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof DomainError) return onError(error);
+    throw error;
+  }
 }

@@ -1,54 +1,35 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
 import { loadPrincipal } from '../../src/accounts/principal.js';
-import { DEMO_PASSWORD, seedDemo } from '../../src/demo/seed.js';
 import { formatVoucherCode, makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
 import { redeemVoucher } from '../../src/pass/redemption.js';
-import { buildApp } from '../../src/web/app.js';
-import { assertAccessible, launchChromium, signIn } from '../support/browser.js';
-import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
+import { assertAccessible } from '../support/browser.js';
+import { startJourneys, type Journeys } from '../support/journeys.js';
+import { testDatabaseKind } from '../support/platform.js';
 
 const PLACE = 'Médiathèque Jacques Demy';
 
 describe(`money path journeys in Chromium on ${testDatabaseKind}`, () => {
-  let platform: Awaited<ReturnType<typeof openTestPlatform>>;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let journeys: Journeys;
+  let platform: Journeys['platform'];
   let baseUrl: string;
-  let placeId: number;
   let orderId: number;
   let redeemedSerials: number[];
-
-  const pageAs = async (email: string | null, viewport = { width: 1280, height: 900 }): Promise<Page> => {
-    const context = await browser.newContext({ viewport, bypassCSP: true, acceptDownloads: true });
-    const page = await context.newPage();
-    if (email) await signIn(page, baseUrl, email, DEMO_PASSWORD);
-    return page;
-  };
+  const pageAs = (email: string | null, viewport?: { width: number; height: number }) => journeys.pageAs(email, viewport);
 
   before(async () => {
-    platform = await openTestPlatform();
-    await seedDemo(platform.db);
-    placeId = (await platform.db.selectFrom('places').select('id').where('name', '=', PLACE).executeTakeFirstOrThrow()).id;
-    // Two vouchers of a handed booklet redeemed at the library: what the run will reimburse.
-    const handed = await platform.db.selectFrom('vouchers as v').innerJoin('booklets as b', 'b.id', 'v.booklet_id').select(['v.serial', 'v.order_id']).where('b.handed_at', 'is not', null).orderBy('v.serial').limit(2).execute();
-    orderId = handed[0]!.order_id;
-    redeemedSerials = handed.map((v) => v.serial);
-    const mediator = await platform.db.selectFrom('users').select('id').where('email', '=', 'mediateur@demo.inclusif.fr').executeTakeFirstOrThrow();
-    for (const { serial } of handed) await redeemVoucher(platform, (await loadPrincipal(platform.db, mediator.id))!, makeVoucherCode(platform.secret, serial), placeId);
-    app = await buildApp(platform);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    journeys = await startJourneys(async (platform) => {
+      const placeId = (await platform.db.selectFrom('places').select('id').where('name', '=', PLACE).executeTakeFirstOrThrow()).id;
+      // Two vouchers of a handed booklet redeemed at the library: what the run will reimburse.
+      const handed = await platform.db.selectFrom('vouchers as v').innerJoin('booklets as b', 'b.id', 'v.booklet_id').select(['v.serial', 'v.order_id']).where('b.handed_at', 'is not', null).orderBy('v.serial').limit(2).execute();
+      orderId = handed[0]!.order_id;
+      redeemedSerials = handed.map((v) => v.serial);
+      const mediator = await platform.db.selectFrom('users').select('id').where('email', '=', 'mediateur@demo.inclusif.fr').executeTakeFirstOrThrow();
+      for (const { serial } of handed) await redeemVoucher(platform, (await loadPrincipal(platform.db, mediator.id))!, makeVoucherCode(platform.secret, serial), placeId);
+    });
+    ({ platform, baseUrl } = journeys);
   });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await platform?.dispose();
-  });
+  after(() => journeys?.close());
 
   test('the funder downloads the booklets to print and reads its report', async () => {
     const page = await pageAs('financeur@demo.inclusif.fr');

@@ -1,45 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
-import { DEMO_PASSWORD, seedDemo } from '../../src/demo/seed.js';
 import { bookletPin, formatBookletNumber } from '../../src/pass/domain/booklet-number.js';
 import { formatVoucherCode, makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
-import { buildApp } from '../../src/web/app.js';
-import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
-import { assertAccessible, launchChromium, signIn } from '../support/browser.js';
+import { testDatabaseKind } from '../support/platform.js';
+import { startJourneys, type Journeys } from '../support/journeys.js';
+import { assertAccessible } from '../support/browser.js';
 
 describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
-  let platform: Awaited<ReturnType<typeof openTestPlatform>>;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let journeys: Journeys;
+  let platform: Journeys['platform'];
   let baseUrl: string;
   let orderId: number;
   let bookletNumber: string;
   let redeemedCode: string;
-
-  const pageAs = async (email: string | null, viewport = { width: 1280, height: 900 }): Promise<Page> => {
-    // bypassCSP lets the test inject axe-core; the pages themselves keep their strict policy.
-    const context = await browser.newContext({ viewport, bypassCSP: true });
-    const page = await context.newPage();
-    if (email) await signIn(page, baseUrl, email, DEMO_PASSWORD);
-    return page;
-  };
+  const pageAs = (email: string | null, viewport?: { width: number; height: number }) => journeys.pageAs(email, viewport);
 
   before(async () => {
-    platform = await openTestPlatform();
-    await seedDemo(platform.db);
-    app = await buildApp(platform);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    journeys = await startJourneys();
+    ({ platform, baseUrl } = journeys);
   });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await platform?.dispose();
-  });
+  after(() => journeys?.close());
 
   test('a funder orders booklets', async () => {
     const page = await pageAs('financeur@demo.inclusif.fr');

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
 import { createOrganisation, createUser } from '../../src/accounts/store.js';
-import { DEMO_PASSWORD, seedDemo } from '../../src/demo/seed.js';
+import { DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { luhnDigit } from '../../src/pass/domain/booklet-number.js';
-import { buildApp } from '../../src/web/app.js';
-import { assertAccessible, launchChromium, signIn } from '../support/browser.js';
+import { assertAccessible } from '../support/browser.js';
+import { startJourneys, type Journeys } from '../support/journeys.js';
 import { sampleRows, toCsv } from '../support/places-file.js';
-import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
+import { testDatabaseKind } from '../support/platform.js';
 
 const PLACE = 'Médiathèque de la Manufacture';
 
@@ -16,39 +15,26 @@ const PLACE = 'Médiathèque de la Manufacture';
 const tick = (page: Page, label: RegExp) => page.locator('label').filter({ hasText: label }).first().click();
 
 describe(`places journeys in Chromium on ${testDatabaseKind}`, () => {
-  let platform: Awaited<ReturnType<typeof openTestPlatform>>;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let journeys: Journeys;
   let baseUrl: string;
   let siret: string;
-
-  const pageAs = async (email: string | null, viewport = { width: 1280, height: 900 }): Promise<Page> => {
-    const context = await browser.newContext({ viewport, bypassCSP: true });
-    const page = await context.newPage();
-    if (email) await signIn(page, baseUrl, email, DEMO_PASSWORD);
-    return page;
-  };
+  const pageAs = (email: string | null, viewport?: { width: number; height: number }) => journeys.pageAs(email, viewport);
 
   before(async () => {
-    platform = await openTestPlatform();
-    await seedDemo(platform.db);
-    // The library that runs the place: its mediator will apply for the label once the hub has imported the file.
-    const stem = '2144010930001';
-    siret = stem + luhnDigit(stem);
-    const organisationId = await createOrganisation(platform.db, { name: PLACE, siret, departementCode: '44' }, null);
-    await createUser(platform.db, { email: 'manufacture@demo.inclusif.fr', displayName: 'Médiatrice de la Manufacture', password: DEMO_PASSWORD, organisationId, role: 'mediator', isOrgAdmin: true }, null);
-    // Tiles from a port that refuses connections: the map cannot load, as without internet, and the list must stay.
-    app = await buildApp({ ...platform, config: { ...platform.config, mapTilesUrl: 'http://127.0.0.1:9/{z}/{x}/{y}.png' } });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    journeys = await startJourneys(
+      async (platform) => {
+        // The library that runs the place: its mediator will apply for the label once the hub has imported the file.
+        const stem = '2144010930001';
+        siret = stem + luhnDigit(stem);
+        const organisationId = await createOrganisation(platform.db, { name: PLACE, siret, departementCode: '44' }, null);
+        await createUser(platform.db, { email: 'manufacture@demo.inclusif.fr', displayName: 'Médiatrice de la Manufacture', password: DEMO_PASSWORD, organisationId, role: 'mediator', isOrgAdmin: true }, null);
+      },
+      // Tiles from a port that refuses connections: the map cannot load, as without internet, and the list must stay.
+      { mapTilesUrl: 'http://127.0.0.1:9/{z}/{x}/{y}.png' },
+    );
+    baseUrl = journeys.baseUrl;
   });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await platform?.dispose();
-  });
+  after(() => journeys?.close());
 
   test('the hub imports a file in the national standard from the upload page', async () => {
     const page = await pageAs('hub@demo.inclusif.fr');
