@@ -27,6 +27,8 @@ export interface Config {
   /** smtp://user:pass@host:port for warnings; empty: messages are only written to the log. */
   smtpUrl: string;
   mailFrom: string;
+  /** The diagnostic's items (JSON, see docs/DIAGNOSTIC.md); empty: the bundled file. */
+  diagnosticItemsFile: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,5 +56,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     smtpUrl: env.SMTP_URL ?? '',
     mailFrom: env.MAIL_FROM ?? 'Numérique inclusif <ne-pas-repondre@inclusif.example>',
+    diagnosticItemsFile: env.DIAGNOSTIC_ITEMS_FILE ?? '',
   };
 }

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import * as foundation from './migrations/001_foundation.js';
 import * as places from './migrations/002_places.js';
 import * as reimbursement from './migrations/003_reimbursement.js';
+import * as kit from './migrations/004_kit.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -9,6 +10,7 @@ const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_places': places,
   '003_reimbursement': reimbursement,
+  '004_kit': kit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

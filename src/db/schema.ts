@@ -234,6 +234,47 @@ export interface DB {
     voucher_serial: number | null;
     amount_cents: number;
   };
+  diagnostics: {
+    id: Generated<string>;
+    kind: 'initial' | 'followup';
+    items_version: string;
+    started_at: Timestamp;
+    started_by: number | null;
+    organisation_id: number | null;
+    booklet_id: number | null;
+    near: string | null;
+    finished_at: NullableTimestamp;
+    overall_level: number | null;
+    topic_levels: ColumnType<unknown, string | null | undefined, string | null>;
+    obstacles: ColumnType<unknown, string | null | undefined, string | null>;
+    recommendation: ColumnType<unknown, string | null | undefined, string | null>;
+  };
+  diagnostic_responses: {
+    diagnostic_id: string;
+    position: number;
+    question_id: string;
+    answer: string[];
+    correct: boolean | null;
+    answered_at: Timestamp;
+  };
+  accompaniments: {
+    id: Id;
+    kind: 'individual' | 'workshop';
+    place_id: number;
+    organisation_id: number;
+    occurred_on: string;
+    duration_minutes: number;
+    themes: string[];
+    recorded_by: number;
+    recorded_at: Timestamp;
+  };
+  accompaniment_participants: {
+    id: Id;
+    accompaniment_id: number;
+    voucher_serial: number | null;
+    autonomy_observed: number | null;
+    referral: string | null;
+  };
   idempotency_keys: {
     principal: string;
     key: string;

@@ -17,17 +17,24 @@ export interface BookletBalance {
   programmeId: number;
   /** Where the person lives (from the handing profile), to search places near them. */
   communeCode: string | null;
+  bookletId: number;
 }
 
 const refused = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
 
 /** What a person sees with the number and PIN printed on their booklet: no account, no name. */
-export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput: string, pinInput: string): Promise<BookletBalance> {
+/** The booklet's serial when the PIN printed on its cover matches; the same refusal for a bad number or PIN. */
+export function authenticBooklet(secret: string, numberInput: string, pinInput: string): number {
   const serial = parseBookletNumber(numberInput);
   const pin = pinInput.replace(/\s/g, '');
   // Same answer for a bad number and a bad PIN: the page must not confirm which booklets exist.
   if (serial === null || !/^[0-9]{4}$/.test(pin)) throw refused();
   if (!timingSafeEqual(Buffer.from(bookletPin(secret, serial)), Buffer.from(pin))) throw refused();
+  return serial;
+}
+
+export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput: string, pinInput: string): Promise<BookletBalance> {
+  const serial = authenticBooklet(secret, numberInput, pinInput);
   const booklet = await db
     .selectFrom('booklets as b')
     .innerJoin('programmes as p', 'p.id', 'b.programme_id')
@@ -58,5 +65,6 @@ export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput
     departementCodes: departements.map((d) => d.departement_code),
     programmeId: booklet.programme_id,
     communeCode: booklet.profile_commune_code,
+    bookletId: booklet.id,
   };
 }

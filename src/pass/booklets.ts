@@ -125,14 +125,32 @@ export interface BeneficiaryProfile {
   communeCode: string;
   situation: string;
   diagnosticLevel?: number | null;
+  /** A diagnostic run in the same welcome: it is linked to the booklet and gives the level. */
+  diagnosticId?: string | null;
 }
 
 export function validateProfile(profile: BeneficiaryProfile): void {
   if (!(AGE_BANDS as readonly string[]).includes(profile.ageBand)) throw invalid('Choisissez une tranche d’âge dans la liste.', 'tranche_age');
   if (!(profile.situation in SITUATIONS)) throw invalid('Choisissez une situation dans la liste.', 'situation');
   if (!/^[0-9][0-9AB][0-9]{3}$/.test(profile.communeCode)) throw invalid('Le code INSEE de la commune comporte 5 caractères (ex. 44109 pour Nantes).', 'commune');
+  if (profile.diagnosticId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(profile.diagnosticId)) throw invalid('Ce diagnostic n’existe pas.', 'diagnostic_inconnu');
   const level = profile.diagnosticLevel;
   if (level !== undefined && level !== null && ![1, 2, 3].includes(level)) throw invalid('Le niveau de diagnostic est 1, 2 ou 3.', 'niveau');
+}
+
+/** Links a finished first diagnostic to the booklet being handed; its overall level goes in the profile. */
+async function linkDiagnostic(trx: Kysely<DB>, diagnosticId: string, bookletId: number): Promise<number> {
+  const linked = await trx
+    .updateTable('diagnostics')
+    .set({ booklet_id: bookletId })
+    .where('id', '=', diagnosticId)
+    .where('kind', '=', 'initial')
+    .where('finished_at', 'is not', null)
+    .where('booklet_id', 'is', null)
+    .returning('overall_level')
+    .executeTakeFirst();
+  if (!linked) throw conflict('Ce diagnostic n’est pas terminé ou il est déjà lié à un autre carnet.', 'diagnostic_non_liable');
+  return linked.overall_level!;
 }
 
 /** A prescriber hands a booklet to a person, recording a pseudonymous profile: no name is ever asked. */
@@ -146,6 +164,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
   const commune = await db.selectFrom('communes').select('insee_code').where('insee_code', '=', profile.communeCode).executeTakeFirst();
   if (!commune) throw invalid(`Aucune commune n’a le code INSEE ${profile.communeCode}.`, 'commune_inconnue');
   return db.transaction().execute(async (trx) => {
+    const diagnosticLevel = profile.diagnosticId ? await linkDiagnostic(trx, profile.diagnosticId, booklet.id) : (profile.diagnosticLevel ?? null);
     const claimed = await trx
       .updateTable('booklets')
       .set({
@@ -154,7 +173,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
         profile_age_band: profile.ageBand,
         profile_commune_code: profile.communeCode,
         profile_situation: profile.situation,
-        profile_diagnostic_level: profile.diagnosticLevel ?? null,
+        profile_diagnostic_level: diagnosticLevel,
       })
       .where('id', '=', booklet.id)
       .where('handed_at', 'is', null)
@@ -178,7 +197,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
       fromStatus: 'allocated',
       toStatus: 'handed',
       voucherCount: count,
-      details: { ageBand: profile.ageBand, communeCode: profile.communeCode, situation: profile.situation, diagnosticLevel: profile.diagnosticLevel ?? null },
+      details: { ageBand: profile.ageBand, communeCode: profile.communeCode, situation: profile.situation, diagnosticLevel, diagnosticId: profile.diagnosticId ?? null },
     });
     return { number: booklet.number, voucherCount: count };
   });

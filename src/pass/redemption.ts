@@ -115,7 +115,7 @@ export async function limitRefusals(db: Kysely<DB>, principal: Principal | null,
   throw error;
 }
 
-async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, organisations: number[]) {
+export async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, organisations: number[]) {
   const voucher = await db
     .selectFrom('vouchers as v')
     .innerJoin('programmes as pr', 'pr.id', 'v.programme_id')

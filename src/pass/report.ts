@@ -3,6 +3,7 @@ import { isAdmin, organisationsWithRole, type Principal } from '../accounts/prin
 import type { DB } from '../db/schema.js';
 import { forbidden, notFound } from '../shared/errors.js';
 import { AGE_BANDS, SITUATIONS } from './domain/profile.js';
+import { ordersProgress, type OrderProgress } from '../kit/progress.js';
 
 /** Below this many booklets a group is shown as "fewer than 3": a small commune must not point at a person. */
 export const SMALL_COUNT = 3;
@@ -35,6 +36,8 @@ export interface FunderReport {
   orders: OrderFigures[];
   totals: { amountCents: number; redeemedCents: number; expiredCents: number; refundCents: number; handed: number; redeemed: number };
   reach: { handedBooklets: number; ageBands: ReachGroup[]; situations: ReachGroup[]; communes: ReachGroup[] };
+  /** Levels measured before and after the workshops, per order (averages withheld under SMALL_COUNT booklets). */
+  progress: OrderProgress[];
 }
 
 const group = (rows: { label: string | null; n: number }[], labels?: Record<string, string>): ReachGroup[] =>
@@ -106,5 +109,6 @@ export async function funderReport(db: Kysely<DB>, principal: Principal, funderI
       situations: group(await reachOf('profile_situation'), SITUATIONS),
       communes: group(communes),
     },
+    progress: await ordersProgress(db, orderIds, SMALL_COUNT),
   };
 }

@@ -23,6 +23,10 @@ import { placesApi } from '../places/api.js';
 import { placesPages } from '../places/pages.js';
 import { reimbursementPages } from '../reimbursement/pages.js';
 import { reimbursementApi } from '../reimbursement/api.js';
+import { kitApi } from '../kit/api.js';
+import { kitPages } from '../kit/pages.js';
+import { accompanimentPages } from '../kit/accompaniment-pages.js';
+import { loadItemBank } from '../kit/item-bank-file.js';
 import { DomainError } from '../shared/errors.js';
 import { fromRoot } from '../shared/paths.js';
 import { postgresRateLimitStore } from '../shared/rate-limit.js';
@@ -58,6 +62,8 @@ function tileOrigin(template: string): string[] {
 }
 
 export async function buildApp(platform: Platform, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  // A broken items file must stop the start, with every problem listed, rather than a diagnostic half-way.
+  loadItemBank(platform.config.diagnosticItemsFile || undefined);
   const app = Fastify({
     logger: options.logger ? { level: platform.config.logLevel } : false,
     trustProxy: true,
@@ -105,7 +111,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
       info: {
         title: 'API Numérique inclusif',
         version: '1.0.0',
-        description: 'Pass numérique (programmes, commandes, carnets, chèques), lieux de médiation (recherche, export au standard national, import, labels). Authentification : « Authorization: Bearer <jeton> ».',
+        description: 'Pass numérique (programmes, commandes, carnets, chèques), lieux de médiation (recherche, export au standard national, import, labels), kit d’intervention rapide (diagnostic, accompagnements). Authentification : « Authorization: Bearer <jeton> ».',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -165,6 +171,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
       await api.register(passApi);
       await api.register(placesApi);
       await api.register(reimbursementApi);
+      await api.register(kitApi);
     },
     { prefix: '/api/v1' },
   );
@@ -172,5 +179,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
   await app.register(passPages);
   await app.register(placesPages);
   await app.register(reimbursementPages);
+  await app.register(kitPages);
+  await app.register(accompanimentPages);
   return app;
 }

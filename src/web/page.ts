@@ -15,8 +15,9 @@ export function navigationFor(principal: Principal | null): NavigationLink[] {
   const funder = principal.memberships.find((m) => m.role === 'funder');
   if (funder) links.push({ href: `/financeurs/${funder.organisationId}/rapport`, label: 'Rapport' });
   if (hasRole(principal, 'funder') || hasRole(principal, 'hub') || hasRole(principal, 'admin')) links.push({ href: '/programmes', label: 'Programmes' });
+  if (hasRole(principal, 'prescriber') || hasRole(principal, 'mediator')) links.push({ href: '/diagnostic', label: 'Diagnostic' });
   if (hasRole(principal, 'prescriber')) links.push({ href: '/carnets', label: 'Carnets à remettre' });
-  if (hasRole(principal, 'mediator')) links.push({ href: '/encaisser', label: 'Encaisser un chèque' }, { href: '/mes-lieux', label: 'Mes lieux' });
+  if (hasRole(principal, 'mediator')) links.push({ href: '/encaisser', label: 'Encaisser un chèque' }, { href: '/accompagnements', label: 'Ateliers et accompagnements' }, { href: '/mes-lieux', label: 'Mes lieux' });
   if (hasRole(principal, 'hub') || hasRole(principal, 'admin')) links.push({ href: '/labels', label: 'Labels et lieux' }, { href: '/remboursements', label: 'Remboursements' });
   if (hasRole(principal, 'mediator')) links.push({ href: '/releves', label: 'Mes relevés' });
   if (hasRole(principal, 'admin')) links.push({ href: '/admin', label: 'Opérateur' });
