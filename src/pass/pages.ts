@@ -7,6 +7,7 @@ import { DomainError, forbidden } from '../shared/errors.js';
 import { parseEurosToCents } from '../shared/money.js';
 import { recordPayment } from './activation.js';
 import { bookletBalance } from './balance.js';
+import { bookletProgress } from '../kit/progress.js';
 import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from './booklets.js';
 import { bookletPin } from './domain/booklet-number.js';
 import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from './domain/profile.js';
@@ -32,7 +33,10 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.post('/carnet', { config: { rateLimit: { max: 20, timeWindow: 60_000 } } }, async (request, reply) => {
     const number = field(request.body, 'numero');
     return withFormErrors(
-      async () => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance: await bookletBalance(db, secret, number, field(request.body, 'code')) }),
+      async () => {
+        const balance = await bookletBalance(db, secret, number, field(request.body, 'code'));
+        return renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance, progress: await bookletProgress(db, balance.bookletId) });
+      },
       ({ message: error, status }) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
     );
   });

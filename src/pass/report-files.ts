@@ -7,6 +7,17 @@ import type { FunderReport, ReachGroup } from './report.js';
 const percent = (bp: number) => `${(bp / 100).toLocaleString('fr-FR')} %`;
 const count = (group: ReachGroup) => (group.booklets === null ? 'moins de 3' : String(group.booklets));
 
+const decimal = (value: number | null) => (value === null ? 'masqué' : value.toLocaleString('fr-FR'));
+
+function progressCsv(report: FunderReport): string {
+  const rows = report.progress.map((p) => [
+    p.orderId, p.measured, p.overallBefore === null ? 'masqué' : p.progressed, decimal(p.overallBefore), decimal(p.overallAfter),
+    ...p.topics.flatMap((t) => [decimal(t.before), decimal(t.after)]),
+  ]);
+  const topics = report.progress[0]?.topics.map((t) => t.topic) ?? [];
+  return frenchCsv(['commande', 'carnets_mesures_deux_fois', 'en_progres', 'niveau_avant', 'niveau_apres', ...topics.flatMap((t) => [`${t}_avant`, `${t}_apres`])], rows).replace('\uFEFF', '');
+}
+
 /** One line per order, then the reach: for a French spreadsheet (UTF-8 with BOM, semicolons). */
 export function reportCsv(report: FunderReport): string {
   const rows: (string | number)[][] = report.orders.map((o) => [
@@ -22,7 +33,7 @@ export function reportCsv(report: FunderReport): string {
   return frenchCsv(
     ['commande', 'programme', 'rôle', 'part', 'cheques_emis', 'cheques_attribues', 'cheques_remis', 'cheques_encaisses', 'cheques_expires', 'montant_commande_euros', 'encaisse_euros', 'expire_euros', 'rendu_au_financeur_euros'],
     rows,
-  ) + frenchCsv(['public_atteint', 'groupe', 'carnets_remis'], reach).replace('\uFEFF', '');
+  ) + frenchCsv(['public_atteint', 'groupe', 'carnets_remis'], reach).replace('\uFEFF', '') + progressCsv(report);
 }
 
 export function reportPdf(report: FunderReport): Readable {
@@ -41,6 +52,13 @@ export function reportPdf(report: FunderReport): Readable {
   doc.font('Helvetica');
   for (const [title, groups] of [['Âge', report.reach.ageBands], ['Situation', report.reach.situations], ['Commune', report.reach.communes]] as const) {
     doc.text(`${title} : ${groups.map((g) => `${g.label} ${count(g)}`).join(' · ') || '—'}`);
+  }
+  doc.moveDown().font('Helvetica-Bold').text('Progrès mesurés (diagnostic refait après les ateliers)');
+  doc.font('Helvetica');
+  for (const p of report.progress) {
+    doc.text(p.overallBefore === null
+      ? `Commande n° ${p.orderId} : ${p.measured} carnet(s) mesuré(s) deux fois${p.measured ? ', moyennes masquées (moins de 3)' : ''}.`
+      : `Commande n° ${p.orderId} : ${p.measured} carnets mesurés deux fois, ${p.progressed} en progrès ; niveau global moyen ${decimal(p.overallBefore)} → ${decimal(p.overallAfter)} ; ${p.topics.map((t) => `${t.label} ${decimal(t.before)} → ${decimal(t.after)}`).join(' · ')}.`);
   }
   doc.end();
   return out;

@@ -11,7 +11,7 @@ export interface Journeys {
   platform: TestPlatform;
   baseUrl: string;
   /** A fresh browser context, signed in with a demo account when an e-mail is given. */
-  pageAs(email: string | null, viewport?: { width: number; height: number }): Promise<Page>;
+  pageAs(email: string | null, viewport?: { width: number; height: number }, options?: { javaScript?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -31,9 +31,9 @@ export async function startJourneys(prepare?: (platform: TestPlatform) => Promis
   return {
     platform,
     baseUrl,
-    async pageAs(email, viewport = { width: 1280, height: 900 }) {
+    async pageAs(email, viewport = { width: 1280, height: 900 }, options = {}) {
       // bypassCSP lets the test inject axe-core; the pages themselves keep their strict policy.
-      const context = await browser.newContext({ viewport, bypassCSP: true, acceptDownloads: true });
+      const context = await browser.newContext({ viewport, bypassCSP: true, acceptDownloads: true, javaScriptEnabled: options.javaScript ?? true });
       const page = await context.newPage();
       if (email) await signIn(page, baseUrl, email, DEMO_PASSWORD);
       return page;
