@@ -1,3 +1,5 @@
+import { loadItemBank } from '../kit/item-bank-file.js';
+import { ItemBankError } from '../kit/domain/item-bank.js';
 import { Command, Option } from 'commander';
 import { readConfig } from '../config.js';
 import { DataDirLockedError } from '../db/lock.js';
@@ -215,6 +217,24 @@ program
       if (!report.ok) process.exitCode = 1;
     }),
   );
+
+program
+  .command('diagnostic')
+  .description('Diagnostic du kit d’intervention rapide.')
+  .command('check-items')
+  .argument('[fichier]', 'fichier JSON des questions (par défaut : DIAGNOSTIC_ITEMS_FILE ou celui livré)')
+  .description('Vérifie un fichier de questions avant de le déployer : liste chaque problème, sans base de données.')
+  .action((file?: string) => {
+    try {
+      const bank = loadItemBank(file ?? (readConfig().diagnosticItemsFile || undefined));
+      const counts = [...bank.ladders.entries()].map(([topic, ladder]) => `${topic} ${ladder.length}`).join(', ');
+      console.log(`Fichier valide, version ${bank.version} : ${bank.items.length} questions (${counts}).`);
+    } catch (error) {
+      if (!(error instanceof ItemBankError)) throw error;
+      console.error(error.message);
+      process.exitCode = 1;
+    }
+  });
 
 try {
   await program.parseAsync();

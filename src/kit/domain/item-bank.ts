@@ -1,3 +1,4 @@
+import '../../shared/zod-french.js';
 import { z } from 'zod';
 import { OBSTACLE_QUESTIONS } from './obstacles.js';
 import { TOPIC_CODES, type Level, type Topic } from './topics.js';
