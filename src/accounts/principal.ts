@@ -59,6 +59,13 @@ const ROLE_REQUIRED: Record<Role, string> = {
   admin: 'Cette action est réservée à l’administration nationale.',
 };
 
+/** The organisations where the principal holds the role; refused when there is none. */
+export function requireOrganisationsWithRole(principal: Principal, role: Role, message = ROLE_REQUIRED[role]): number[] {
+  const organisations = organisationsWithRole(principal, role);
+  if (organisations.length === 0) throw forbidden(message);
+  return organisations;
+}
+
 /**
  * The organisation on whose behalf the principal acts with this role: the one asked for, if the principal
  * holds the role there, or their only such organisation.

@@ -226,7 +226,7 @@ program
   .description('Vérifie un fichier de questions avant de le déployer : liste chaque problème, sans base de données.')
   .action((file?: string) => {
     try {
-      const bank = loadItemBank(file ?? (readConfig().diagnosticItemsFile || undefined));
+      const bank = loadItemBank(file ?? readConfig().diagnosticItemsFile);
       const counts = [...bank.ladders.entries()].map(([topic, ladder]) => `${topic} ${ladder.length}`).join(', ');
       console.log(`Fichier valide, version ${bank.version} : ${bank.items.length} questions (${counts}).`);
     } catch (error) {

@@ -3,6 +3,7 @@ import { hasRole, organisationsWithRole } from '../accounts/principal.js';
 import { requirePagePrincipal } from '../web/auth.js';
 import { field, renderPage, withFormErrors } from '../web/page.js';
 import { forbidden } from '../shared/errors.js';
+import { parisDay } from '../shared/dates.js';
 import { getAccompaniment, listAccompaniments, recordAccompaniment } from './accompaniments.js';
 import { ACCOMPANIMENT_KINDS, REFERRALS, THEMES, type AccompanimentInput, type ParticipantInput } from './domain/accompaniment.js';
 
@@ -10,7 +11,7 @@ const DEFAULT_ROWS = 6;
 const MAX_ROWS = 30;
 
 /** Form rows to participants: a workshop row counts once something is typed in it; the individual row always counts. */
-export function participantsFromForm(body: Record<string, unknown>, kind: string, rows: number): ParticipantInput[] {
+function participantsFromForm(body: Record<string, unknown>, kind: string, rows: number): ParticipantInput[] {
   const participants: ParticipantInput[] = [];
   for (let row = 1; row <= rows; row++) {
     const code = field(body, `code${row}`);
@@ -49,7 +50,7 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
       places: await db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisationsWithRole(request.principal!, 'mediator')).where('active', '=', true).orderBy('name').execute(),
       themes: THEMES,
       referrals: REFERRALS,
-      form: { date: new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date()), duree: kind === 'workshop' ? '120' : '60' },
+      form: { date: parisDay(), duree: kind === 'workshop' ? '120' : '60' },
       ...extra,
     }, status);
 

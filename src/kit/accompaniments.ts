@@ -1,12 +1,13 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { organisationsWithRole, type Principal } from '../accounts/principal.js';
+import { requireOrganisationsWithRole, type Principal } from '../accounts/principal.js';
 import { formatVoucherCode, makeVoucherCode } from '../pass/domain/voucher-code.js';
 import { authenticSerial, diagnoseRefusal } from '../pass/redemption.js';
 import { REDEEM_SQL } from '../pass/redemption-sql.js';
 import { recordAudit } from '../shared/audit.js';
 import { DomainError, forbidden, invalid, notFound } from '../shared/errors.js';
 import { fingerprint } from '../shared/idempotency.js';
+import { parisDay } from '../shared/dates.js';
 import { ACCOMPANIMENT_KINDS, checkAccompaniment, REFERRALS, THEMES, type AccompanimentInput } from './domain/accompaniment.js';
 
 export interface RecordedAccompaniment {
@@ -17,13 +18,7 @@ export interface RecordedAccompaniment {
   anonymous: number;
 }
 
-const todayInParis = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
-
-function mediatorOrganisations(principal: Principal): number[] {
-  const organisations = organisationsWithRole(principal, 'mediator');
-  if (organisations.length === 0) throw forbidden('Seul un médiateur d’un lieu enregistre des accompagnements.');
-  return organisations;
-}
+const mediatorOrganisations = (principal: Principal) => requireOrganisationsWithRole(principal, 'mediator', 'Seul un médiateur d’un lieu enregistre des accompagnements.');
 
 function serialsOf(secret: string, input: AccompanimentInput): (number | null)[] {
   const serials = input.participants.map((p, index) => {
@@ -46,7 +41,7 @@ function serialsOf(secret: string, input: AccompanimentInput): (number | null)[]
  * place is linked instead (the desk redeemed it first); a voucher counts in one accompaniment only.
  */
 export async function recordAccompaniment(db: Kysely<DB>, secret: string, principal: Principal, input: AccompanimentInput): Promise<RecordedAccompaniment> {
-  checkAccompaniment(input, todayInParis());
+  checkAccompaniment(input, parisDay());
   const organisations = mediatorOrganisations(principal);
   const place = await db.selectFrom('places').select(['id', 'organisation_id']).where('id', '=', input.placeId).where('active', '=', true).executeTakeFirst();
   if (!place || place.organisation_id === null || !organisations.includes(place.organisation_id)) {

@@ -70,7 +70,7 @@ const participantSchema = z.object({
 
 export const kitApi: FastifyPluginAsyncZod = async (app) => {
   const { db, secret, config } = app.platform;
-  const bank = loadItemBank(config.diagnosticItemsFile || undefined);
+  const bank = loadItemBank(config.diagnosticItemsFile);
 
   app.post(
     '/diagnostics',

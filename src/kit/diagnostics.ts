@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { organisationsWithRole, type Principal } from '../accounts/principal.js';
-import { authenticBooklet } from '../pass/balance.js';
-import { conflict, DomainError, invalid, notFound } from '../shared/errors.js';
+import { authenticBooklet, bookletNotFound } from '../pass/balance.js';
+import { isUuid } from '../shared/uuid.js';
+import { conflict, invalid, notFound } from '../shared/errors.js';
 import { estimatedTotal, MAX_ITEMS, nextItem, overallLevel, topicLevels, type Outcome } from './domain/engine.js';
 import { DONT_KNOW, type Item, type ItemBank } from './domain/item-bank.js';
 import { checkObstacleAnswer, describeObstacles, OBSTACLE_QUESTIONS, obstacleQuestion, obstaclesFrom, type Obstacles } from './domain/obstacles.js';
@@ -54,7 +55,6 @@ interface Response {
   correct: boolean | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const missing = () => notFound('Ce diagnostic n’existe pas. Recommencez depuis la page d’accueil du diagnostic.', 'diagnostic_inconnu');
 
 const outcomesOf = (responses: Response[]): Outcome[] =>
@@ -109,7 +109,7 @@ export async function startDiagnostic(db: Kysely<DB>, bank: ItemBank, secret: st
   if (input.bookletNumber || input.bookletPin) {
     bookletId = authenticBooklet(secret, input.bookletNumber ?? '', input.bookletPin ?? '');
     const booklet = await db.selectFrom('booklets').select(['handed_at']).where('id', '=', bookletId).executeTakeFirst();
-    if (!booklet) throw new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
+    if (!booklet) throw bookletNotFound();
     if (!booklet.handed_at) throw conflict('Ce carnet n’a pas encore été remis : le deuxième diagnostic se fait après les ateliers.', 'carnet_non_remis');
   }
   const organisationId = principal ? ([...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')][0] ?? null) : null;
@@ -126,7 +126,7 @@ async function loadResponses(db: Kysely<DB>, id: string): Promise<Response[]> {
 }
 
 async function lockDiagnostic(trx: Kysely<DB>, id: string) {
-  if (!UUID.test(id)) throw missing();
+  if (!isUuid(id)) throw missing();
   const diagnostic = await trx.selectFrom('diagnostics').select(['id', 'finished_at']).where('id', '=', id).forUpdate().executeTakeFirst();
   if (!diagnostic) throw missing();
   if (diagnostic.finished_at) throw conflict('Ce diagnostic est terminé : ses réponses ne changent plus.', 'diagnostic_termine');
@@ -134,7 +134,7 @@ async function lockDiagnostic(trx: Kysely<DB>, id: string) {
 }
 
 export async function getDiagnostic(db: Kysely<DB>, bank: ItemBank, id: string): Promise<DiagnosticView> {
-  if (!UUID.test(id)) throw missing();
+  if (!isUuid(id)) throw missing();
   const row = await db.selectFrom('diagnostics').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw missing();
   const responses = row.finished_at ? [] : await loadResponses(db, id);
@@ -221,7 +221,7 @@ export async function goBack(db: Kysely<DB>, id: string): Promise<void> {
 
 /** Where the person lives, to find places near them; checked by the caller against the communes. */
 export async function setNear(db: Kysely<DB>, id: string, near: string): Promise<void> {
-  if (!UUID.test(id)) throw missing();
+  if (!isUuid(id)) throw missing();
   const updated = await db.updateTable('diagnostics').set({ near }).where('id', '=', id).executeTakeFirst();
   if (updated.numUpdatedRows === 0n) throw missing();
 }

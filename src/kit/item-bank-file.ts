@@ -6,8 +6,12 @@ export const DEFAULT_ITEMS_FILE = fromRoot('src', 'kit', 'items', 'diagnostic-it
 
 const banks = new Map<string, ItemBank>();
 
-/** Reads and checks the items file once per process; the app calls it at start so a bad file stops the start. */
-export function loadItemBank(file = DEFAULT_ITEMS_FILE): ItemBank {
+/**
+ * Reads and checks the items file once per process (empty or absent: the bundled one); the app calls it at start so
+ * a bad file stops the start.
+ */
+export function loadItemBank(requested?: string): ItemBank {
+  const file = requested || DEFAULT_ITEMS_FILE;
   const cached = banks.get(file);
   if (cached) return cached;
   let raw: unknown;

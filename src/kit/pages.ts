@@ -19,7 +19,7 @@ const answerOf = (body: unknown): string[] => {
 
 export const kitPages: FastifyPluginAsync = async (app) => {
   const { db, secret, config } = app.platform;
-  const bank = loadItemBank(config.diagnosticItemsFile || undefined);
+  const bank = loadItemBank(config.diagnosticItemsFile);
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   const welcome = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>

@@ -1,10 +1,9 @@
 import { PassThrough, type Readable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
+import { formatDistance } from '../places/domain/geo.js';
 import { LEVEL_WORDS } from './domain/topics.js';
 import { WHAT_TO_BRING, type DiagnosticSummary } from './summary.js';
-
-const km = (value: number) => (value < 1 ? `${Math.round(value * 1000)} m` : `${value.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`);
 
 /** The one-page sheet the person takes home: large type, short sentences, the places and what to bring. */
 export function summaryPdf(summary: DiagnosticSummary, serviceName: string): Readable {
@@ -28,7 +27,7 @@ export function summaryPdf(summary: DiagnosticSummary, serviceName: string): Rea
   if (places.length) {
     heading(`Où aller, près de ${summary.orientation!.origin.label}`);
     for (const place of places) {
-      doc.font('Helvetica-Bold').text(`${place.name} (${km(place.distanceKm)})`).font('Helvetica');
+      doc.font('Helvetica-Bold').text(`${place.name} (${formatDistance(place.distanceKm)})`).font('Helvetica');
       doc.fontSize(11).text(`${place.address}, ${place.postalCode} ${place.commune}${place.opening ? ` · ${place.opening}` : ''}`).fontSize(12);
     }
   }

@@ -20,7 +20,7 @@ export interface BookletBalance {
   bookletId: number;
 }
 
-const refused = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
+export const bookletNotFound = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
 
 /** What a person sees with the number and PIN printed on their booklet: no account, no name. */
 /** The booklet's serial when the PIN printed on its cover matches; the same refusal for a bad number or PIN. */
@@ -28,8 +28,8 @@ export function authenticBooklet(secret: string, numberInput: string, pinInput: 
   const serial = parseBookletNumber(numberInput);
   const pin = pinInput.replace(/\s/g, '');
   // Same answer for a bad number and a bad PIN: the page must not confirm which booklets exist.
-  if (serial === null || !/^[0-9]{4}$/.test(pin)) throw refused();
-  if (!timingSafeEqual(Buffer.from(bookletPin(secret, serial)), Buffer.from(pin))) throw refused();
+  if (serial === null || !/^[0-9]{4}$/.test(pin)) throw bookletNotFound();
+  if (!timingSafeEqual(Buffer.from(bookletPin(secret, serial)), Buffer.from(pin))) throw bookletNotFound();
   return serial;
 }
 
@@ -42,7 +42,7 @@ export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput
     .select(['b.id', 'b.number', 'p.name', 'p.face_value_cents', 'o.expires_at', 'p.id as programme_id', 'b.profile_commune_code'])
     .where('b.id', '=', serial)
     .executeTakeFirst();
-  if (!booklet) throw refused();
+  if (!booklet) throw bookletNotFound();
   const counts = await db
     .selectFrom('vouchers')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])

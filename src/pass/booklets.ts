@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } from '../accounts/principal.js';
 import { recordAudit } from '../shared/audit.js';
+import { isUuid } from '../shared/uuid.js';
 import { conflict, forbidden, invalid, notFound } from '../shared/errors.js';
 import { AGE_BANDS, SITUATIONS } from './domain/profile.js';
 import { normaliseBookletNumber, parseBookletNumber } from './domain/booklet-number.js';
@@ -133,7 +134,7 @@ export function validateProfile(profile: BeneficiaryProfile): void {
   if (!(AGE_BANDS as readonly string[]).includes(profile.ageBand)) throw invalid('Choisissez une tranche d’âge dans la liste.', 'tranche_age');
   if (!(profile.situation in SITUATIONS)) throw invalid('Choisissez une situation dans la liste.', 'situation');
   if (!/^[0-9][0-9AB][0-9]{3}$/.test(profile.communeCode)) throw invalid('Le code INSEE de la commune comporte 5 caractères (ex. 44109 pour Nantes).', 'commune');
-  if (profile.diagnosticId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(profile.diagnosticId)) throw invalid('Ce diagnostic n’existe pas.', 'diagnostic_inconnu');
+  if (profile.diagnosticId && !isUuid(profile.diagnosticId)) throw invalid('Ce diagnostic n’existe pas.', 'diagnostic_inconnu');
   const level = profile.diagnosticLevel;
   if (level !== undefined && level !== null && ![1, 2, 3].includes(level)) throw invalid('Le niveau de diagnostic est 1, 2 ou 3.', 'niveau');
 }

@@ -3,6 +3,7 @@ import { organisationsWithRole, type Principal } from '../accounts/principal.js'
 import type { DB } from '../db/schema.js';
 import type { Mailer } from '../shared/mailer.js';
 import { recordAudit } from '../shared/audit.js';
+import { frenchDay } from '../shared/dates.js';
 
 /** Warnings go out this long before vouchers expire, so that booklets still in drawers get handed. */
 export const WARNING_DAYS = 30;
@@ -44,7 +45,6 @@ export async function expiryNoticesFor(db: Kysely<DB>, principal: Principal, now
   return organisations.length ? noticesWithin(db, now, organisations) : [];
 }
 
-const dayFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /**
  * E-mails every member of each organisation concerned, once per order and organisation (recorded in
@@ -71,12 +71,12 @@ export async function sendExpiryWarnings(db: Kysely<DB>, mailer: Mailer, publicU
     if (members.length === 0) continue;
     await mailer.send({
       to: members.map((m) => m.email),
-      subject: `Pass numérique : ${notice.bookletCount} carnet(s) expirent le ${dayFr.format(notice.expiresAt)}`,
+      subject: `Pass numérique : ${notice.bookletCount} carnet(s) expirent le ${frenchDay(notice.expiresAt)}`,
       text: [
         'Bonjour,',
         '',
         `${notice.bookletCount} carnet(s) du programme « ${notice.programmeName} » (commande n° ${notice.orderId}) détenus par ${notice.organisationName} n’ont pas encore été remis à des personnes.`,
-        `Leurs chèques expirent le ${dayFr.format(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
+        `Leurs chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
         '',
         `${publicUrl.replace(/\/$/, '')}/espace`,
       ].join('\n'),

@@ -5,7 +5,7 @@ import { fingerprint } from '../shared/idempotency.js';
 import { countHit } from '../shared/rate-limit.js';
 import { REDEEM_SQL, STORED_ANSWER_SQL } from './redemption-sql.js';
 import type { DB } from '../db/schema.js';
-import { organisationsWithRole, type Principal } from '../accounts/principal.js';
+import { organisationsWithRole, requireOrganisationsWithRole, type Principal } from '../accounts/principal.js';
 import { recordAudit } from '../shared/audit.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../shared/errors.js';
 import { codeRefusal, explainRefusal } from './domain/redemption-rules.js';
@@ -28,11 +28,7 @@ export function authenticSerial(secret: string, code: string): number {
   return verdict.serial;
 }
 
-function mediatorOrganisations(principal: Principal): number[] {
-  const organisations = organisationsWithRole(principal, 'mediator');
-  if (organisations.length === 0) throw forbidden('Seul un médiateur d’un lieu peut encaisser un chèque.');
-  return organisations;
-}
+const mediatorOrganisations = (principal: Principal) => requireOrganisationsWithRole(principal, 'mediator', 'Seul un médiateur d’un lieu peut encaisser un chèque.');
 
 /** The place the mediator redeems at: the one named, or their organisation's only active place. */
 export async function resolvePlace(db: Kysely<DB>, principal: Principal, placeId?: number): Promise<number> {

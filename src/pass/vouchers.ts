@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, VoucherStatus } from '../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from './domain/voucher-code.js';
+import { frenchDay } from '../shared/dates.js';
 
 export const VOUCHER_STATUSES: VoucherStatus[] = ['issued', 'activated', 'allocated', 'handed', 'redeemed', 'expired', 'cancelled'];
 
@@ -40,7 +41,6 @@ export async function bookletVoucherCodes(db: Kysely<DB>, secret: string, bookle
   return rows.map((row) => ({ code: formatVoucherCode(makeVoucherCode(secret, row.serial)), status: row.status }));
 }
 
-const dayFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 export interface PublicVoucherView {
   faceValueCents: number;
@@ -66,13 +66,13 @@ export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise
   const live = ['issued', 'activated', 'allocated', 'handed'].includes(voucher.status) && expiresAt > new Date();
   const usable = live && (voucher.status === 'handed' || (voucher.status === 'allocated' && voucher.allow_direct_handing));
   const statusText = usable
-    ? `Ce chèque peut être utilisé jusqu’au ${dayFr.format(expiresAt)}.`
+    ? `Ce chèque peut être utilisé jusqu’au ${frenchDay(expiresAt)}.`
     : voucher.status === 'redeemed'
-      ? `Ce chèque a déjà été utilisé le ${dayFr.format(new Date(voucher.redeemed_at!))}.`
+      ? `Ce chèque a déjà été utilisé le ${frenchDay(new Date(voucher.redeemed_at!))}.`
       : voucher.status === 'cancelled'
         ? 'Ce chèque a été annulé : il ne peut plus être utilisé.'
         : !live
-          ? `Ce chèque a expiré le ${dayFr.format(expiresAt)}.`
+          ? `Ce chèque a expiré le ${frenchDay(expiresAt)}.`
           : 'Ce chèque n’est pas encore actif : il doit vous être remis par une structure (CAF, mairie, association…).';
   return { faceValueCents: voucher.face_value_cents, programmeId: voucher.id, programmeName: voucher.name, usable, statusText };
 }

@@ -64,7 +64,7 @@ function tileOrigin(template: string): string[] {
 
 export async function buildApp(platform: Platform, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   // A broken items file must stop the start, with every problem listed, rather than a diagnostic half-way.
-  loadItemBank(platform.config.diagnosticItemsFile || undefined);
+  loadItemBank(platform.config.diagnosticItemsFile);
   const app = Fastify({
     logger: options.logger ? { level: platform.config.logLevel } : false,
     trustProxy: true,

@@ -5,8 +5,9 @@ import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
 import { VOUCHER_STATUS_LABELS } from '../pass/vouchers.js';
 import { formatEuros } from '../shared/money.js';
+import { frenchDay } from '../shared/dates.js';
+import { formatDistance } from '../places/domain/geo.js';
 
-const dateFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 
 const LABEL_ACTIONS: Record<string, string> = {
@@ -28,14 +29,14 @@ export const ORDER_STATUS_LABELS: Record<string, string> = {
 export function configureTemplates(env: nunjucks.Environment, config: Config): void {
   env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding });
   env.addFilter('euros', (cents: number) => formatEuros(Number(cents)));
-  env.addFilter('date', (value: Date | string | null) => (value ? dateFr.format(new Date(value)) : '—'));
+  env.addFilter('date', (value: Date | string | null) => (value ? frenchDay(value) : '—'));
   env.addFilter('datetime', (value: Date | string | null) => (value ? dateTimeFr.format(new Date(value)) : '—'));
   env.addFilter('booklet', (value: string) => formatBookletNumber(value));
   env.addFilter('role', (value: keyof typeof ROLE_LABELS) => ROLE_LABELS[value] ?? value);
   env.addFilter('orderStatus', (value: string) => ORDER_STATUS_LABELS[value] ?? value);
   env.addFilter('voucherStatus', (value: keyof typeof VOUCHER_STATUS_LABELS) => VOUCHER_STATUS_LABELS[value] ?? value);
   env.addFilter('situation', (value: keyof typeof SITUATIONS) => SITUATIONS[value] ?? value);
-  env.addFilter('km', (km: number) => (km < 1 ? `${Math.round(km * 1000)} m` : `${km.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`));
+  env.addFilter('km', formatDistance);
   env.addFilter('labelAction', (action: string) => LABEL_ACTIONS[action] ?? action);
   env.addFilter('percent', (basisPoints: number) => `${(basisPoints / 100).toLocaleString('fr-FR')} %`);
 }

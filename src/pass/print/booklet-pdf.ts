@@ -4,6 +4,7 @@ import { formatEuros } from '../../shared/money.js';
 import { formatBookletNumber } from '../domain/booklet-number.js';
 import { formatVoucherCode } from '../domain/voucher-code.js';
 import { drawQr } from './qr.js';
+import { frenchDay } from '../../shared/dates.js';
 
 export interface PrintableVoucher {
   code: string;
@@ -25,7 +26,6 @@ const MARGIN = 24;
 const COLUMNS = 2;
 const ROWS = 5;
 const CELL = { width: (A4.width - 2 * MARGIN) / COLUMNS, height: (A4.height - 2 * MARGIN) / ROWS };
-const dayFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
 
 /** The address a voucher's QR code holds: the public page of the voucher, its code readable in the URL. */
 export const voucherUrl = (publicUrl: string, code: string) => `${publicUrl.replace(/\/$/, '')}/c/${formatVoucherCode(code)}`;
@@ -49,7 +49,7 @@ function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: st
   doc.text(`Code secret : ${booklet.pin}`, { width });
   const expiresAt = booklet.vouchers[0]?.expiresAt;
   doc.font('Helvetica').fontSize(12).moveDown(1);
-  if (expiresAt) doc.text(`Les chèques sont valables jusqu’au ${dayFr.format(expiresAt)}.`, { width });
+  if (expiresAt) doc.text(`Les chèques sont valables jusqu’au ${frenchDay(expiresAt)}.`, { width });
   doc.text(`Programme : ${booklet.programmeName}. Financé par : ${booklet.funderNames.join(', ')}.`, { width });
 }
 
@@ -81,7 +81,7 @@ function voucher(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, item: Print
   doc.fontSize(22).text(formatEuros(booklet.faceValueCents), x + pad, y + pad + 11, { lineBreak: false });
   doc.font('Helvetica').fontSize(8).text(booklet.programmeName, x + pad, y + pad + 38, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
   doc.text(`Financé par ${booklet.funderNames.join(', ')}`, x + pad, y + pad + 49, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica-Bold').fontSize(7.5).text(`Valable jusqu’au ${dayFr.format(item.expiresAt)}`, x + pad, y + pad + 63, { lineBreak: false });
+  doc.font('Helvetica-Bold').fontSize(7.5).text(`Valable jusqu’au ${frenchDay(item.expiresAt)}`, x + pad, y + pad + 63, { lineBreak: false });
   doc.font('Courier-Bold').fontSize(13).text(formatVoucherCode(item.code), x + pad, y + pad + 84, { lineBreak: false });
   doc.font('Helvetica').fontSize(7).text(`Carnet ${formatBookletNumber(booklet.number)} · chèque ${index + 1}/${booklet.vouchers.length} · à remettre au lieu de médiation`, x + pad, y + CELL.height - pad - 10, { lineBreak: false });
   // 20 pt from the cut line: a QR code needs four modules (~13 pt) of blank quiet zone around it.

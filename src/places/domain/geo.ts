@@ -26,3 +26,6 @@ export function projectedPoint(lat: number, lon: number): { x: number; y: number
     y: radians(lat) * EARTH_RADIUS_KM,
   };
 }
+
+/** A distance as French readers write it: « 800 m », « 12,5 km ». */
+export const formatDistance = (km: number): string => (km < 1 ? `${Math.round(km * 1000)} m` : `${km.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`);

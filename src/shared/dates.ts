@@ -1,0 +1,8 @@
+const parisDayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' });
+const frenchDayFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+
+/** The calendar day in metropolitan France, as 'YYYY-MM-DD' (what a date column and an <input type="date"> hold). */
+export const parisDay = (at = new Date()): string => parisDayFormat.format(at);
+
+/** A day as a French reader writes it: « 23 novembre 2026 ». */
+export const frenchDay = (at: Date | string): string => frenchDayFormat.format(new Date(at));
