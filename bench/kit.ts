@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { recordAccompaniment } from '../src/kit/accompaniments.js';
+import { recordAccompaniment } from '../src/kit/use-cases/accompaniments.js';
 import { nextItem, type Outcome } from '../src/kit/domain/engine.js';
-import { loadItemBank } from '../src/kit/item-bank-file.js';
-import { startDiagnostic } from '../src/kit/diagnostics.js';
+import { loadItemBank } from '../src/kit/use-cases/item-bank-file.js';
+import { startDiagnostic } from '../src/kit/use-cases/diagnostics.js';
 import { formatVoucherCode, makeVoucherCode } from '../src/pass/domain/voucher-code.js';
-import { redeemVoucher } from '../src/pass/redemption.js';
-import { buildApp } from '../src/web/app.js';
+import { redeemVoucher } from '../src/pass/use-cases/redemption.js';
+import { buildApp } from '../src/app.js';
 import { redemptionFixture } from './setup.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);

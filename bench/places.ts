@@ -9,11 +9,11 @@ import { stringify } from 'csv-stringify/sync';
 import { readConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { loadTerritoriesIfEmpty } from '../src/territories/load.js';
-import { importPlaces } from '../src/places/import.js';
-import { nearestCandidates, searchByFullScan, type SearchFilters } from '../src/places/search.js';
+import { loadTerritoriesIfEmpty } from '../src/territories/use-cases/load.js';
+import { importPlaces } from '../src/places/use-cases/import.js';
+import { nearestCandidates, searchByFullScan, type SearchFilters } from '../src/places/use-cases/search.js';
 import { COSTS, SERVICES, STANDARD_FIELDS, SUPPORT_MODES } from '../src/places/domain/standard.js';
-import { buildApp } from '../src/web/app.js';
+import { buildApp } from '../src/app.js';
 
 const PLACE_COUNT = Number(process.env.BENCH_PLACES ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);

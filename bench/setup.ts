@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { openTestPlatform } from '../test/support/platform.js';
 import { buildWorld } from '../test/support/world.js';
-import { placeOrder } from '../src/pass/orders.js';
-import { issueOrder } from '../src/pass/issuance.js';
-import { recordPayment } from '../src/pass/activation.js';
+import { placeOrder } from '../src/pass/use-cases/orders.js';
+import { issueOrder } from '../src/pass/use-cases/issuance.js';
+import { recordPayment } from '../src/pass/use-cases/activation.js';
 
 /** A platform with `voucherCount` handed vouchers ready to redeem at one place. */
 export async function redemptionFixture(kind: 'pglite' | 'postgresql', voucherCount: number) {

@@ -3,8 +3,8 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemo, type DemoAccount } from './demo/seed.js';
 import { loadSecret } from './shared/secret.js';
-import { loadTerritoriesIfEmpty } from './territories/load.js';
-import type { Platform } from './web/app.js';
+import { loadTerritoriesIfEmpty } from './territories/use-cases/load.js';
+import type { Platform } from './app.js';
 
 export interface OpenedPlatform extends Platform {
   database: Database;

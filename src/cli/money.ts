@@ -4,10 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import type { OpenedPlatform } from '../platform.js';
-import { bookletsPdf } from '../pass/print/booklet-pdf.js';
-import { countBooklets, printableBooklets, type PrintSelection } from '../pass/print/printable.js';
-import { writeRunFiles } from '../reimbursement/files.js';
-import { createRun, markRunPaid, rejectTransfer } from '../reimbursement/runs.js';
+import { bookletsPdf } from '../pass/use-cases/print/booklet-pdf.js';
+import { countBooklets, printableBooklets, type PrintSelection } from '../pass/use-cases/print/printable.js';
+import { writeRunFiles } from '../reimbursement/use-cases/files.js';
+import { createRun, markRunPaid, rejectTransfer } from '../reimbursement/use-cases/runs.js';
 import { invalid } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
 

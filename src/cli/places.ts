@@ -4,8 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import type { OpenedPlatform } from '../platform.js';
-import { exportCsv, exportJson } from '../places/export.js';
-import { importPlaces, type ImportReport } from '../places/import.js';
+import { exportCsv, exportJson } from '../places/use-cases/export.js';
+import { importPlaces, type ImportReport } from '../places/use-cases/import.js';
 
 type WithPlatform = <T>(run: (platform: OpenedPlatform) => Promise<T>) => Promise<T>;
 

@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import { DEMO_PASSWORD } from '../demo/seed.js';
-import { expireVouchers } from '../pass/expiry.js';
-import { sendExpiryWarnings } from '../pass/expiry-warnings.js';
+import { expireVouchers } from '../pass/use-cases/expiry.js';
+import { sendExpiryWarnings } from '../pass/use-cases/expiry-warnings.js';
 import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty } from '../platform.js';
-import { buildApp } from '../web/app.js';
+import { buildApp } from '../app.js';
 
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { importPlaces } from '../places/import.js';
+import { importPlaces } from '../places/use-cases/import.js';
 import { SERVICES } from '../places/domain/standard.js';
 
 export interface DemoPlace {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { loadItemBank } from '../../src/kit/item-bank-file.js';
+import { loadItemBank } from '../../src/kit/use-cases/item-bank-file.js';
 import { bookletPin, formatBookletNumber } from '../../src/pass/domain/booklet-number.js';
 import { formatVoucherCode, makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
 import { assertAccessible } from '../support/browser.js';

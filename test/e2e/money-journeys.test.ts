@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadPrincipal } from '../../src/accounts/principal.js';
+import { loadPrincipal } from '../../src/accounts/use-cases/principal.js';
 import { formatVoucherCode, makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
-import { redeemVoucher } from '../../src/pass/redemption.js';
+import { redeemVoucher } from '../../src/pass/use-cases/redemption.js';
 import { assertAccessible } from '../support/browser.js';
 import { startJourneys, type Journeys } from '../support/journeys.js';
 import { testDatabaseKind } from '../support/platform.js';

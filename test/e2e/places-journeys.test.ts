@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createOrganisation, createUser } from '../../src/accounts/store.js';
+import { createOrganisation, createUser } from '../../src/accounts/use-cases/store.js';
 import { DEMO_PASSWORD } from '../../src/demo/seed.js';
 import { luhnDigit } from '../../src/pass/domain/booklet-number.js';
 import { assertAccessible } from '../support/browser.js';

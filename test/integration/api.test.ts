@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createApiToken } from '../../src/accounts/store.js';
+import { createApiToken } from '../../src/accounts/use-cases/store.js';
 import { acquireDataDirLock, DataDirLockedError } from '../../src/db/lock.js';
 import { makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
-import { buildApp } from '../../src/web/app.js';
+import { buildApp } from '../../src/app.js';
 import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
 import { buildWorld, PASSWORD, serialsOfBooklet } from '../support/world.js';
 

@@ -3,11 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../src/shared/errors.js';
 import { captureMailer } from '../../src/shared/mailer.js';
-import { expireVouchers } from '../../src/pass/expiry.js';
-import { expiryNoticesFor, sendExpiryWarnings } from '../../src/pass/expiry-warnings.js';
-import { verifyLedger } from '../../src/pass/ledger.js';
-import { funderReport } from '../../src/pass/report.js';
-import { buildApp } from '../../src/web/app.js';
+import { expireVouchers } from '../../src/pass/use-cases/expiry.js';
+import { expiryNoticesFor, sendExpiryWarnings } from '../../src/pass/use-cases/expiry-warnings.js';
+import { verifyLedger } from '../../src/pass/use-cases/ledger.js';
+import { funderReport } from '../../src/pass/use-cases/report.js';
+import { buildApp } from '../../src/app.js';
 import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
 import { buildWorld } from '../support/world.js';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, test } from 'node:test';
 import { verifyVoucherCode } from '../../src/pass/domain/voucher-code.js';
-import { bookletsPdf } from '../../src/pass/print/booklet-pdf.js';
-import { printableBooklets } from '../../src/pass/print/printable.js';
+import { bookletsPdf } from '../../src/pass/use-cases/print/booklet-pdf.js';
+import { printableBooklets } from '../../src/pass/use-cases/print/printable.js';
 import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
 import { buildWorld, serialsOfBooklet } from '../support/world.js';
 

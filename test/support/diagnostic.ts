@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { loadItemBank } from '../../src/kit/item-bank-file.js';
+import { loadItemBank } from '../../src/kit/use-cases/item-bank-file.js';
 
 export interface Person {
   equipment?: string[];

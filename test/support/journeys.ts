@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import type { Config } from '../../src/config.js';
 import { DEMO_PASSWORD, seedDemo } from '../../src/demo/seed.js';
-import { buildApp } from '../../src/web/app.js';
+import { buildApp } from '../../src/app.js';
 import { launchChromium, signIn } from './browser.js';
 import { openTestPlatform } from './platform.js';
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { readConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { loadTerritoriesIfEmpty } from '../../src/territories/load.js';
+import { loadTerritoriesIfEmpty } from '../../src/territories/use-cases/load.js';
 import type { OpenedPlatform } from '../../src/platform.js';
 
 /**

@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../src/db/schema.js';
-import { loadPrincipal, type Principal } from '../../src/accounts/principal.js';
-import { createApiToken, createOrganisation, createUser } from '../../src/accounts/store.js';
-import { recordPayment } from '../../src/pass/activation.js';
-import { allocateBooklets, handBooklet } from '../../src/pass/booklets.js';
-import { issueOrder } from '../../src/pass/issuance.js';
-import { placeOrder } from '../../src/pass/orders.js';
-import { createProgramme } from '../../src/pass/programmes.js';
+import { loadPrincipal, type Principal } from '../../src/accounts/use-cases/principal.js';
+import { createApiToken, createOrganisation, createUser } from '../../src/accounts/use-cases/store.js';
+import { recordPayment } from '../../src/pass/use-cases/activation.js';
+import { allocateBooklets, handBooklet } from '../../src/pass/use-cases/booklets.js';
+import { issueOrder } from '../../src/pass/use-cases/issuance.js';
+import { placeOrder } from '../../src/pass/use-cases/orders.js';
+import { createProgramme } from '../../src/pass/use-cases/programmes.js';
 import { luhnDigit } from '../../src/pass/domain/booklet-number.js';
 import { validateStandardRow } from '../../src/places/domain/validation.js';
-import { placeColumns } from '../../src/places/record.js';
+import { placeColumns } from '../../src/places/use-cases/record.js';
 
 export const PASSWORD = 'mot-de-passe-de-test';
 let stemCounter = 0;

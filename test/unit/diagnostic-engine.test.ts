@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { MAX_ITEMS, nextItem, overallLevel, topicLevels, type Outcome } from '../../src/kit/domain/engine.js';
 import { ItemBankError, parseItemBank, type ItemBank } from '../../src/kit/domain/item-bank.js';
 import { TOPIC_CODES, type Level, type Topic } from '../../src/kit/domain/topics.js';
-import { loadItemBank } from '../../src/kit/item-bank-file.js';
+import { loadItemBank } from '../../src/kit/use-cases/item-bank-file.js';
 
 /** Runs the engine to its end with an answering policy; returns the items asked in order. */
 function run(bank: ItemBank, answers: (itemId: string) => boolean): Outcome[] {

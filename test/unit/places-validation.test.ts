@@ -5,7 +5,7 @@ import { haversineKm, projectedPoint } from '../../src/places/domain/geo.js';
 import { formatPhoneForPeople, normalisePhone, normaliseText } from '../../src/places/domain/normalise.js';
 import { ACCESS_MODES, PUBLICS, SERVICES, STANDARD_FIELDS, SUPPORT_MODES, TRAINING_LABELS, V0_SERVICES } from '../../src/places/domain/standard.js';
 import { validateStandardRow, type StandardPlace } from '../../src/places/domain/validation.js';
-import { contentHash, standardFileRow } from '../../src/places/record.js';
+import { contentHash, standardFileRow } from '../../src/places/use-cases/record.js';
 
 const minimal = { id: 'lieu-1', pivot: '43493312300029', nom: 'Anonymal', commune: 'Reims', code_postal: '51100', adresse: '12 BIS RUE DE LECLERCQ', date_maj: '2024-04-02' };
 

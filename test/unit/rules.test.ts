@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { isValidSiret } from '../../src/accounts/siret.js';
+import { isValidSiret } from '../../src/accounts/domain/siret.js';
 import { bookletPin, isLuhnValid, makeBookletNumber, parseBookletNumber } from '../../src/pass/domain/booklet-number.js';
 import { explainRefusal } from '../../src/pass/domain/redemption-rules.js';
-import { validateProgrammeInput } from '../../src/pass/programmes.js';
-import { orderAmountCents } from '../../src/pass/orders.js';
+import { validateProgrammeInput } from '../../src/pass/use-cases/programmes.js';
+import { orderAmountCents } from '../../src/pass/use-cases/orders.js';
 import { formatEuros, parseEurosToCents, splitByShares } from '../../src/shared/money.js';
 import { DomainError } from '../../src/shared/errors.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TokenPrincipalCache } from '../../src/accounts/token-cache.js';
+import { TokenPrincipalCache } from '../../src/accounts/use-cases/token-cache.js';
 
 const principal = (userId: number) => ({ userId, email: `${userId}@x.fr`, displayName: 'x', memberships: [] });
 

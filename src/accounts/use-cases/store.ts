@@ -1,0 +1,265 @@
+import type { Kysely } from 'kysely';
+import type { DB, Role } from '../../db/schema.js';
+import { recordAudit } from '../../shared/audit.js';
+import { conflict, invalid, notFound } from '../../shared/errors.js';
+import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from './credentials.js';
+import { isValidSiret, normaliseSiret } from '../domain/siret.js';
+
+const SESSION_DAYS = 7;
+const INVITATION_DAYS = 14;
+
+export interface NewOrganisation {
+  name: string;
+  siret?: string | null;
+  departementCode?: string | null;
+}
+
+export async function createOrganisation(db: Kysely<DB>, input: NewOrganisation, actorUserId: number | null): Promise<number> {
+  const siret = input.siret ? normaliseSiret(input.siret) : null;
+  if (siret && !isValidSiret(siret)) throw invalid(`Le SIRET ${input.siret} n’est pas valide (clé de contrôle incorrecte).`, 'siret_invalide');
+  if (!input.name.trim()) throw invalid('Le nom de l’organisation est obligatoire.');
+  return db.transaction().execute(async (trx) => {
+    if (siret) {
+      const existing = await trx.selectFrom('organisations').select('id').where('siret', '=', siret).executeTakeFirst();
+      if (existing) throw conflict(`Une organisation avec le SIRET ${siret} existe déjà.`, 'siret_existant');
+    }
+    const { id } = await trx
+      .insertInto('organisations')
+      .values({ name: input.name.trim(), siret, departement_code: input.departementCode ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { actorUserId, organisationId: id, action: 'organisation.created', details: { name: input.name, siret } });
+    return id;
+  });
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function assertPasswordStrength(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw invalid(`Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`, 'mot_de_passe_court');
+  }
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  password: string;
+  organisationId: number;
+  role: Role;
+  isOrgAdmin?: boolean;
+}
+
+export async function createUser(db: Kysely<DB>, input: NewUser, actorUserId: number | null): Promise<number> {
+  const email = normaliseEmail(input.email);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw invalid(`L’adresse e-mail « ${input.email} » n’est pas valide.`, 'email_invalide');
+  assertPasswordStrength(input.password);
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction().execute(async (trx) => {
+    const organisation = await trx.selectFrom('organisations').select('id').where('id', '=', input.organisationId).executeTakeFirst();
+    if (!organisation) throw notFound(`L’organisation ${input.organisationId} n’existe pas.`);
+    const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+    if (existing) throw conflict(`Un compte existe déjà pour ${email}.`, 'email_existant');
+    const { id } = await trx
+      .insertInto('users')
+      .values({ email, display_name: input.displayName.trim() || email, password_hash: passwordHash })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('memberships')
+      .values({ user_id: id, organisation_id: input.organisationId, role: input.role, is_org_admin: input.isOrgAdmin ?? false })
+      .execute();
+    await recordAudit(trx, { actorUserId, organisationId: input.organisationId, action: 'user.created', details: { email, role: input.role } });
+    return id;
+  });
+}
+
+export async function authenticate(db: Kysely<DB>, email: string, password: string): Promise<number | null> {
+  const user = await db.selectFrom('users').select(['id', 'password_hash']).where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  const valid = await verifyPassword(user?.password_hash ?? null, password);
+  return valid && user ? user.id : null;
+}
+
+export async function createSession(db: Kysely<DB>, userId: number): Promise<string> {
+  const { token, hash } = newToken('s');
+  await db
+    .insertInto('sessions')
+    .values({ token_hash: hash, user_id: userId, expires_at: new Date(Date.now() + SESSION_DAYS * 86_400_000) })
+    .execute();
+  return token;
+}
+
+export async function userIdForSession(db: Kysely<DB>, token: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('user_id')
+    .where('token_hash', '=', hashToken(token))
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+  return row?.user_id ?? null;
+}
+
+export async function deleteSession(db: Kysely<DB>, token: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', hashToken(token)).execute();
+}
+
+export async function createApiToken(db: Kysely<DB>, email: string, name: string): Promise<string> {
+  const user = await db.selectFrom('users').select('id').where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  if (!user) throw notFound(`Aucun compte pour ${email}.`);
+  const { token, hash } = newToken('ni');
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('api_tokens').values({ user_id: user.id, name, token_hash: hash }).execute();
+    await recordAudit(trx, { actorUserId: user.id, action: 'api_token.created', details: { name } });
+  });
+  return token;
+}
+
+export async function userIdForApiToken(db: Kysely<DB>, token: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select('user_id')
+    .where('token_hash', '=', hashToken(token))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row?.user_id ?? null;
+}
+
+/** Returns the revoked token's hash, so that the caller can drop it from its cache. */
+export async function revokeApiToken(db: Kysely<DB>, userId: number, tokenId: number): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const revoked = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', tokenId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning(['token_hash', 'name'])
+      .executeTakeFirst();
+    if (!revoked) throw notFound('Ce jeton n’existe pas ou est déjà révoqué.');
+    await recordAudit(trx, { actorUserId: userId, action: 'api_token.revoked', details: { tokenId, name: revoked.name } });
+    return revoked.token_hash;
+  });
+}
+
+export async function listApiTokens(db: Kysely<DB>, userId: number) {
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'created_at', 'revoked_at'])
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function inviteColleague(
+  db: Kysely<DB>,
+  input: { organisationId: number; email: string; role: Role; invitedBy: number },
+): Promise<string> {
+  const email = normaliseEmail(input.email);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw invalid(`L’adresse e-mail « ${input.email} » n’est pas valide.`, 'email_invalide');
+  const { token, hash } = newToken('inv');
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('invitations')
+      .values({
+        token_hash: hash,
+        organisation_id: input.organisationId,
+        email,
+        role: input.role,
+        invited_by: input.invitedBy,
+        expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+      })
+      .execute();
+    await recordAudit(trx, { actorUserId: input.invitedBy, organisationId: input.organisationId, action: 'invitation.created', details: { email, role: input.role } });
+  });
+  return token;
+}
+
+export async function findInvitation(db: Kysely<DB>, token: string) {
+  return db
+    .selectFrom('invitations')
+    .innerJoin('organisations', 'organisations.id', 'invitations.organisation_id')
+    .select(['invitations.token_hash', 'invitations.email', 'invitations.role', 'invitations.organisation_id', 'organisations.name as organisation_name'])
+    .where('token_hash', '=', hashToken(token))
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+}
+
+/** Accepting creates the account, or adds the membership to an existing account with the same e-mail. */
+export async function acceptInvitation(db: Kysely<DB>, token: string, displayName: string, password: string): Promise<number> {
+  const invitation = await findInvitation(db, token);
+  if (!invitation) throw notFound('Cette invitation n’existe pas, a expiré ou a déjà été utilisée.', 'invitation_invalide');
+  assertPasswordStrength(password);
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('invitations')
+      .set({ accepted_at: new Date() })
+      .where('token_hash', '=', invitation.token_hash)
+      .where('accepted_at', 'is', null)
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) throw conflict('Cette invitation vient d’être utilisée.');
+    const existing = await trx.selectFrom('users').select(['id', 'password_hash']).where('email', '=', invitation.email).executeTakeFirst();
+    let userId: number;
+    if (existing) {
+      if (!(await verifyPassword(existing.password_hash, password))) {
+        throw invalid('Un compte existe déjà avec cette adresse : saisissez son mot de passe actuel.', 'mot_de_passe_incorrect');
+      }
+      userId = existing.id;
+    } else {
+      const inserted = await trx
+        .insertInto('users')
+        .values({ email: invitation.email, display_name: displayName.trim() || invitation.email, password_hash: passwordHash })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      userId = inserted.id;
+    }
+    await trx
+      .insertInto('memberships')
+      .values({ user_id: userId, organisation_id: invitation.organisation_id, role: invitation.role })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await recordAudit(trx, { actorUserId: userId, organisationId: invitation.organisation_id, action: 'invitation.accepted', details: { email: invitation.email, role: invitation.role } });
+    return userId;
+  });
+}
+
+export async function listUsers(db: Kysely<DB>) {
+  return db
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select(['users.email', 'users.display_name', 'organisations.name as organisation', 'memberships.role', 'memberships.is_org_admin'])
+    .orderBy('users.email')
+    .orderBy('organisations.name')
+    .execute();
+}
+
+export async function listOrganisationMembers(db: Kysely<DB>, organisationId: number) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.email', 'users.display_name', 'memberships.role', 'memberships.is_org_admin'])
+    .where('memberships.organisation_id', '=', organisationId)
+    .orderBy('users.email')
+    .execute();
+}
+
+export async function listOrganisations(db: Kysely<DB>) {
+  return db
+    .selectFrom('organisations')
+    .select(['id', 'name', 'siret', 'departement_code'])
+    .orderBy('name')
+    .execute();
+}
+
+export async function organisationsHavingRole(db: Kysely<DB>, role: Role) {
+  return db
+    .selectFrom('organisations')
+    .select(['id', 'name'])
+    .where('id', 'in', db.selectFrom('memberships').select('organisation_id').where('role', '=', role))
+    .orderBy('name')
+    .execute();
+}

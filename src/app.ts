@@ -1,0 +1,186 @@
+import './shared/zod-french.js';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifyView from '@fastify/view';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import nunjucks from 'nunjucks';
+import type { Config } from './config.js';
+import type { DatabaseKind } from './db/database.js';
+import type { DB } from './db/schema.js';
+import { accountsApi } from './accounts/http/api.js';
+import { accountsPages } from './accounts/http/pages.js';
+import { passApi } from './pass/http/api.js';
+import { passPages } from './pass/http/pages.js';
+import { placesApi } from './places/http/api.js';
+import { placesPages } from './places/http/pages.js';
+import { reimbursementPages } from './reimbursement/http/pages.js';
+import { reimbursementApi } from './reimbursement/http/api.js';
+import { kitApi } from './kit/http/api.js';
+import { kitPages } from './kit/http/pages.js';
+import { accompanimentPages } from './kit/http/accompaniment-pages.js';
+import { loadItemBank } from './kit/use-cases/item-bank-file.js';
+import { DomainError } from './shared/errors.js';
+import { fromRoot } from './shared/paths.js';
+import { postgresRateLimitStore } from './shared/rate-limit.js';
+import { territoriesApi } from './territories/http/api.js';
+import { TokenPrincipalCache } from './accounts/use-cases/token-cache.js';
+import { principalFromBearer, principalFromSession } from './http/auth.js';
+import { renderPage } from './http/page.js';
+import { configureTemplates } from './http/templates.js';
+
+export interface Platform {
+  db: Kysely<DB>;
+  /** The same pool Kysely uses, for the few prepared statements of hot paths. */
+  pool: pg.Pool;
+  kind: DatabaseKind;
+  secret: string;
+  config: Config;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    platform: Platform;
+  }
+}
+
+/** The tile server's origin, allowed as an image source when the map is on. */
+function tileOrigin(template: string): string[] {
+  if (!template) return [];
+  try {
+    return [new URL(template.replace(/[{}]/g, '')).origin];
+  } catch {
+    return [];
+  }
+}
+
+export async function buildApp(platform: Platform, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  // A broken items file must stop the start, with every problem listed, rather than a diagnostic half-way.
+  loadItemBank(platform.config.diagnosticItemsFile);
+  const app = Fastify({
+    logger: options.logger ? { level: platform.config.logLevel } : false,
+    trustProxy: true,
+    // The API answers in French and names the fields it refuses; Fastify's coercion stays off.
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  app.decorate('platform', platform);
+  app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
+  app.decorateRequest('principal', null);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', ...tileOrigin(platform.config.mapTilesUrl)],
+        mediaSrc: ["'self'", 'blob:'],
+        upgradeInsecureRequests: platform.config.secureCookies ? [] : null,
+      },
+    },
+  });
+  await app.register(fastifyCookie, { secret: platform.secret, hook: 'onRequest' });
+  await app.register(fastifyFormbody);
+  // Uploaded files arrive as form fields, so the CSRF check reads the token from the parsed body as for any form.
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure: platform.config.secureCookies, path: '/' },
+  });
+  await app.register(fastifyRateLimit, { global: false, store: postgresRateLimitStore(platform.db) as never });
+  await app.register(fastifyStatic, { root: fromRoot('node_modules', '@gouvfr', 'dsfr', 'dist'), prefix: '/dsfr/', decorateReply: false });
+  await app.register(fastifyStatic, { root: fromRoot('public'), prefix: '/assets/', decorateReply: false });
+  await app.register(fastifyStatic, { root: fromRoot('node_modules', 'leaflet', 'dist'), prefix: '/leaflet/', decorateReply: false });
+  await app.register(fastifyView, {
+    engine: { nunjucks },
+    templates: [fromRoot('src', 'http', 'views'), ...['accounts', 'pass', 'places', 'reimbursement', 'kit'].map((context) => fromRoot('src', context, 'http', 'views'))],
+    options: { onConfigure: (env: nunjucks.Environment) => configureTemplates(env, platform.config) },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'API Numérique inclusif',
+        version: '1.0.0',
+        description: 'Pass numérique (programmes, commandes, carnets, chèques), lieux de médiation (recherche, export au standard national, import, labels), kit d’intervention rapide (diagnostic, accompagnements). Authentification : « Authorization: Bearer <jeton> ».',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (request) => {
+    request.principal = request.url.startsWith('/api/') ? await principalFromBearer(request) : await principalFromSession(request);
+  });
+  // Form bodies are parsed after onRequest: the CSRF token is checked once they are.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method === 'POST' && !request.url.startsWith('/api/')) return app.csrfProtection(request, reply, done);
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const api = request.url.startsWith('/api/');
+    if (error instanceof DomainError) {
+      if (api) return reply.status(error.status).send({ error: error.code, message: error.message, ...error.details });
+      return renderPage(request, reply, 'error.njk', { title: 'Action impossible', message: error.message }, error.status);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((issue) => ({ field: issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), message: issue.message }));
+      return reply.status(400).send({
+        error: 'requete_invalide',
+        message: `Requête invalide : ${issues.map((i) => `${i.field || 'corps'} (${i.message})`).join(', ')}.`,
+        issues,
+      });
+    }
+    if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+      return renderPage(request, reply, 'error.njk', { title: 'Formulaire expiré', message: 'Ce formulaire a expiré ou ne vient pas de ce site. Revenez à la page précédente, rechargez-la et recommencez.' }, 403);
+    }
+    if (error.statusCode === 429) {
+      const message = 'Trop de tentatives : patientez quelques minutes avant de réessayer.';
+      return api ? reply.status(429).send({ error: 'trop_de_tentatives', message }) : renderPage(request, reply, 'error.njk', { title: 'Trop de tentatives', message }, 429);
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      const message = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Type de contenu non pris en charge : envoyez du JSON.' : 'Requête invalide.';
+      return api ? reply.status(error.statusCode).send({ error: 'requete_invalide', message }) : renderPage(request, reply, 'error.njk', { title: 'Requête invalide', message }, error.statusCode);
+    }
+    request.log.error(error);
+    const message = 'Une erreur inattendue est survenue. Rien n’a été modifié ; réessayez dans un instant.';
+    return api ? reply.status(500).send({ error: 'erreur_interne', message }) : renderPage(request, reply, 'error.njk', { title: 'Erreur', message }, 500);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const message = 'Cette adresse ne correspond à aucune page.';
+    return request.url.startsWith('/api/') ? reply.status(404).send({ error: 'introuvable', message }) : renderPage(request, reply, 'error.njk', { title: 'Page introuvable', message }, 404);
+  });
+
+  await app.register(
+    async (api) => {
+      api.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', database: platform.kind }));
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(accountsApi);
+      await api.register(territoriesApi);
+      await api.register(passApi);
+      await api.register(placesApi);
+      await api.register(reimbursementApi);
+      await api.register(kitApi);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.register(accountsPages);
+  await app.register(passPages);
+  await app.register(placesPages);
+  await app.register(reimbursementPages);
+  await app.register(kitPages);
+  await app.register(accompanimentPages);
+  return app;
+}

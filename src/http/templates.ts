@@ -1,0 +1,42 @@
+import type nunjucks from 'nunjucks';
+import type { Config } from '../config.js';
+import { ROLE_LABELS } from '../accounts/domain/roles.js';
+import { formatBookletNumber } from '../pass/domain/booklet-number.js';
+import { SITUATIONS } from '../pass/domain/profile.js';
+import { VOUCHER_STATUS_LABELS } from '../pass/use-cases/vouchers.js';
+import { formatEuros } from '../shared/money.js';
+import { frenchDay } from '../shared/dates.js';
+import { formatDistance } from '../places/domain/geo.js';
+
+const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
+
+const LABEL_ACTIONS: Record<string, string> = {
+  'label.applied': 'Demande de label',
+  'label.approved': 'Label accordé',
+  'label.refused': 'Demande refusée',
+  'label.suspended': 'Label suspendu',
+  'label.reinstated': 'Label rétabli',
+};
+
+export const ORDER_STATUS_LABELS: Record<string, string> = {
+  placed: 'Commandée',
+  issued: 'Émise, en attente de paiement',
+  paid: 'Payée, chèques actifs',
+  cancelled: 'Annulée',
+};
+
+/** Nunjucks escapes every output by default (autoescape); these filters only format. */
+export function configureTemplates(env: nunjucks.Environment, config: Config): void {
+  env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding });
+  env.addFilter('euros', (cents: number) => formatEuros(Number(cents)));
+  env.addFilter('date', (value: Date | string | null) => (value ? frenchDay(value) : '—'));
+  env.addFilter('datetime', (value: Date | string | null) => (value ? dateTimeFr.format(new Date(value)) : '—'));
+  env.addFilter('booklet', (value: string) => formatBookletNumber(value));
+  env.addFilter('role', (value: keyof typeof ROLE_LABELS) => ROLE_LABELS[value] ?? value);
+  env.addFilter('orderStatus', (value: string) => ORDER_STATUS_LABELS[value] ?? value);
+  env.addFilter('voucherStatus', (value: keyof typeof VOUCHER_STATUS_LABELS) => VOUCHER_STATUS_LABELS[value] ?? value);
+  env.addFilter('situation', (value: keyof typeof SITUATIONS) => SITUATIONS[value] ?? value);
+  env.addFilter('km', formatDistance);
+  env.addFilter('labelAction', (action: string) => LABEL_ACTIONS[action] ?? action);
+  env.addFilter('percent', (basisPoints: number) => `${(basisPoints / 100).toLocaleString('fr-FR')} %`);
+}

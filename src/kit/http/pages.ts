@@ -1,0 +1,123 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole } from '../../accounts/use-cases/principal.js';
+import { handBooklet, listAllocatedBooklets } from '../../pass/use-cases/booklets.js';
+import { AGE_BANDS, SITUATIONS } from '../../pass/domain/profile.js';
+import { resolveOrigin } from '../../places/use-cases/search.js';
+import { requirePagePrincipal } from '../../http/auth.js';
+import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { answerDiagnostic, goBack, setNear, startDiagnostic } from '../use-cases/diagnostics.js';
+import { LEVEL_WORDS } from '../domain/topics.js';
+import { SELF_TRAINING_RESOURCES } from '../domain/recommendation.js';
+import { loadItemBank } from '../use-cases/item-bank-file.js';
+import { summaryPdf } from '../use-cases/summary-pdf.js';
+import { diagnosticSummary, WHAT_TO_BRING } from '../use-cases/summary.js';
+
+const answerOf = (body: unknown): string[] => {
+  const value = (body as Record<string, unknown> | undefined)?.answer;
+  return ([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string');
+};
+
+export const kitPages: FastifyPluginAsync = async (app) => {
+  const { db, secret, config } = app.platform;
+  const bank = loadItemBank(config.diagnosticItemsFile);
+  const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+  const welcome = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(request, reply, 'diagnostic-welcome.njk', { title: 'Faire le point sur le numérique', ...extra }, status);
+
+  app.get('/diagnostic', async (request, reply) => welcome(request, reply));
+
+  app.post('/diagnostic', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) =>
+    withFormErrors(
+      async () => {
+        const id = await startDiagnostic(db, bank, secret, request.principal, { bookletNumber: field(request.body, 'numero'), bookletPin: field(request.body, 'pin') });
+        return reply.redirect(`/diagnostic/${id}`, 303);
+      },
+      ({ message: error, status }) => welcome(request, reply, { error, numero: field(request.body, 'numero') }, status),
+    ));
+
+  /** The current question, or the result once the diagnostic is over. */
+  const diagnosticPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
+    const summary = await diagnosticSummary(db, bank, idOf(request));
+    const { view } = summary;
+    if (!view.outcome) return renderPage(request, reply, 'diagnostic-step.njk', { title: view.screen!.question, id: view.id, screen: view.screen, canGoBack: view.canGoBack, ...extra }, status);
+    const principal = request.principal;
+    const canHand = principal !== null && view.kind === 'initial' && summary.booklet === null && (hasRole(principal, 'prescriber') || hasRole(principal, 'mediator'));
+    const available = canHand ? (await listAllocatedBooklets(db, principal!, 200)).filter((b) => b.handed_at === null && b.remaining_count > 0).slice(0, 5) : [];
+    return renderPage(request, reply, 'diagnostic-result.njk', {
+      title: 'Résultat du diagnostic',
+      ...summary,
+      levelWords: LEVEL_WORDS,
+      resources: SELF_TRAINING_RESOURCES,
+      whatToBring: WHAT_TO_BRING,
+      canHand,
+      available,
+      ageBands: AGE_BANDS,
+      situations: SITUATIONS,
+      handed: (request.query as Record<string, string>).remis === '1',
+      form: {},
+      ...extra,
+    }, status);
+  };
+
+  app.get('/diagnostic/:id', async (request, reply) => diagnosticPage(request, reply));
+
+  app.post('/diagnostic/:id/reponse', async (request, reply) =>
+    withFormErrors(
+      async () => {
+        await answerDiagnostic(db, bank, idOf(request), field(request.body, 'question'), answerOf(request.body));
+        return reply.redirect(`/diagnostic/${idOf(request)}`, 303);
+      },
+      ({ message: error, status }) => diagnosticPage(request, reply, { error }, status),
+    ));
+
+  app.post('/diagnostic/:id/retour', async (request, reply) =>
+    withFormErrors(
+      async () => {
+        await goBack(db, idOf(request));
+        return reply.redirect(`/diagnostic/${idOf(request)}`, 303);
+      },
+      ({ message: error, status }) => diagnosticPage(request, reply, { error }, status),
+    ));
+
+  app.post('/diagnostic/:id/lieux', async (request, reply) => {
+    const near = field(request.body, 'commune');
+    return withFormErrors(
+      async () => {
+        await resolveOrigin(db, near);
+        await setNear(db, idOf(request), near);
+        return reply.redirect(`/diagnostic/${idOf(request)}#lieux`, 303);
+      },
+      ({ message: error, status }) => diagnosticPage(request, reply, { nearError: error, nearInput: near }, status),
+    );
+  });
+
+  app.post('/diagnostic/:id/carnet', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return withFormErrors(
+      async () => {
+        await handBooklet(db, principal, field(request.body, 'numero'), {
+          ageBand: field(request.body, 'ageBand'),
+          communeCode: field(request.body, 'communeCode'),
+          situation: field(request.body, 'situation'),
+          diagnosticId: idOf(request),
+        });
+        return reply.redirect(`/diagnostic/${idOf(request)}?remis=1`, 303);
+      },
+      ({ message: error, status }) => diagnosticPage(request, reply, { handError: error, form: request.body }, status),
+    );
+  });
+
+  app.get('/diagnostic/:id/synthese', async (request, reply) => {
+    const summary = await diagnosticSummary(db, bank, idOf(request));
+    if (!summary.view.outcome) return reply.redirect(`/diagnostic/${idOf(request)}`, 303);
+    return renderPage(request, reply, 'diagnostic-summary.njk', { title: 'Ma synthèse', ...summary, levelWords: LEVEL_WORDS, resources: SELF_TRAINING_RESOURCES, whatToBring: WHAT_TO_BRING });
+  });
+
+  app.get('/diagnostic/:id/synthese.pdf', async (request, reply) => {
+    const summary = await diagnosticSummary(db, bank, idOf(request));
+    if (!summary.view.outcome) return reply.redirect(`/diagnostic/${idOf(request)}`, 303);
+    return reply.type('application/pdf').header('content-disposition', 'inline; filename="synthese-diagnostic.pdf"').send(summaryPdf(summary, config.serviceName));
+  });
+};

@@ -1,0 +1,297 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole, isAdmin, organisationsWithRole } from '../../accounts/use-cases/principal.js';
+import { listOrganisations, organisationsHavingRole } from '../../accounts/use-cases/store.js';
+import { requirePagePrincipal } from '../../http/auth.js';
+import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { DomainError, forbidden } from '../../shared/errors.js';
+import { parseEurosToCents } from '../../shared/money.js';
+import { recordPayment } from '../use-cases/activation.js';
+import { bookletBalance } from '../use-cases/balance.js';
+import { bookletProgress } from '../../kit/use-cases/progress.js';
+import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
+import { bookletPin } from '../domain/booklet-number.js';
+import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
+import { expireVouchers } from '../use-cases/expiry.js';
+import { expiryNoticesFor } from '../use-cases/expiry-warnings.js';
+import { funderReport, SMALL_COUNT } from '../use-cases/report.js';
+import { reportCsv, reportPdf } from '../use-cases/report-files.js';
+import { issueOrder } from '../use-cases/issuance.js';
+import { verifyLedger } from '../use-cases/ledger.js';
+import { getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
+import { createProgramme, listProgrammes } from '../use-cases/programmes.js';
+import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
+import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js';
+import { verifyVoucherCode } from '../domain/voucher-code.js';
+import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
+import { printableBooklets } from '../use-cases/print/printable.js';
+
+export const passPages: FastifyPluginAsync = async (app) => {
+  const { db, secret } = app.platform;
+
+  app.get('/carnet', async (request, reply) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet' }));
+
+  app.post('/carnet', { config: { rateLimit: { max: 20, timeWindow: 60_000 } } }, async (request, reply) => {
+    const number = field(request.body, 'numero');
+    return withFormErrors(
+      async () => {
+        const balance = await bookletBalance(db, secret, number, field(request.body, 'code'));
+        return renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance, progress: await bookletProgress(db, balance.bookletId) });
+      },
+      ({ message: error, status }) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
+    );
+  });
+
+  app.get('/c/:code', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+    const verdict = verifyVoucherCode(secret, (request.params as { code: string }).code);
+    const voucher = verdict.ok ? await publicVoucherView(db, verdict.serial) : null;
+    if (!voucher) return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', error: 'Ce code ne correspond à aucun chèque du pass numérique.' }, 404);
+    return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', voucher });
+  });
+
+  app.get('/commandes/:id/carnets.pdf', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const order = await getOrder(db, principal, Number((request.params as { id: string }).id));
+    if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError(409, 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="carnets-commande-${order.id}.pdf"`)
+      .send(bookletsPdf(printableBooklets(db, secret, { orderId: order.id }), { publicUrl: app.platform.config.publicUrl }));
+  });
+
+  app.get('/financeurs/:id/:file', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const { id, file } = request.params as { id: string; file: string };
+    const report = await funderReport(db, principal, Number(id));
+    if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
+    if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
+    if (file !== 'rapport') throw new DomainError(404, 'introuvable', 'Cette page n’existe pas.');
+    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport de ${report.funder.name}`, report, smallCount: SMALL_COUNT });
+  });
+
+  const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(request, reply, 'programmes.njk', {
+      title: 'Programmes',
+      programmes: await listProgrammes(db),
+      organisations: await listOrganisations(db),
+      services: SERVICE_NAMES,
+      canCreate: request.principal && (hasRole(request.principal, 'funder') || hasRole(request.principal, 'hub') || isAdmin(request.principal)),
+      ...extra,
+    }, status);
+
+  app.get('/programmes', async (request, reply) => (requirePagePrincipal(request, reply) ? programmesPage(request, reply) : reply));
+
+  app.post('/programmes', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const body = request.body as Record<string, string | string[]>;
+    const cofunders = [1, 2, 3]
+      .map((i) => ({ organisationId: Number(field(body, `cofunder${i}`)), share: field(body, `share${i}`) }))
+      .filter((c) => c.organisationId > 0)
+      .map((c) => ({ organisationId: c.organisationId, shareBp: Math.round(Number(c.share.replace(',', '.')) * 100) }));
+    const services = body.services === undefined ? [] : ([] as string[]).concat(body.services);
+    return withFormErrors(
+      async () => {
+        const faceValueCents = parseEurosToCents(field(body, 'faceValue') || '10');
+        if (faceValueCents === null || faceValueCents <= 0) throw new DomainError(422, 'valeur', 'La valeur faciale doit être un montant en euros, par exemple 10 ou 12,50.');
+        await createProgramme(db, principal, {
+          name: field(body, 'name'),
+          departementCodes: field(body, 'departements').split(/[\s,;]+/).filter(Boolean),
+          faceValueCents,
+          validityMonths: Number(field(body, 'validityMonths') || '12'),
+          cofunders,
+          eligibleServices: services,
+          allowDirectHanding: field(body, 'allowDirectHanding') === 'on',
+        });
+        return programmesPage(request, reply, { success: 'Programme créé.' }, 201);
+      },
+      ({ message: error, status }) => programmesPage(request, reply, { error, form: body }, status),
+    );
+  });
+
+  const ordersPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(request, reply, 'orders.njk', {
+      title: 'Commandes',
+      orders: await listOrders(db, request.principal!),
+      programmes: await listProgrammes(db),
+      canOrder: hasRole(request.principal!, 'funder'),
+      notices: await expiryNoticesFor(db, request.principal!),
+      ...extra,
+    }, status);
+
+  app.get('/commandes', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!hasRole(principal, 'funder') && !isAdmin(principal)) throw forbidden('Cette page est réservée aux financeurs et à l’opérateur.');
+    return ordersPage(request, reply);
+  });
+
+  app.post('/commandes', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return withFormErrors(
+      async () => {
+        const orderId = await placeOrder(db, principal, {
+          programmeId: Number(field(request.body, 'programmeId')),
+          bookletCount: Number(field(request.body, 'bookletCount')),
+          vouchersPerBooklet: Number(field(request.body, 'vouchersPerBooklet') || '10'),
+        });
+        return reply.redirect(`/commandes/${orderId}`, 303);
+      },
+      ({ message: error, status }) => ordersPage(request, reply, { error, form: request.body }, status),
+    );
+  });
+
+  const orderPage = async (request: FastifyRequest, reply: FastifyReply, orderId: number, extra: Record<string, unknown> = {}, status = 200) => {
+    const principal = request.principal!;
+    const order = await getOrder(db, principal, orderId);
+    const booklets = await listOrderBooklets(db, principal, orderId, 100);
+    const isFunder = organisationsWithRole(principal, 'funder').includes(order.funder_organisation_id);
+    // The funder prints its booklets: it sees each booklet's PIN and first voucher codes, and nobody else does.
+    const printable = isFunder && order.status !== 'placed'
+      ? await Promise.all(booklets.slice(0, 5).map(async (b) => ({ number: b.number, pin: bookletPin(secret, b.id), codes: await bookletVoucherCodes(db, secret, b.id) })))
+      : [];
+    return renderPage(request, reply, 'order.njk', {
+      title: `Commande n° ${order.id}`,
+      order,
+      booklets,
+      printable,
+      unallocated: booklets.filter((b) => b.allocated_organisation_id === null).length,
+      prescribers: await organisationsHavingRole(db, 'prescriber'),
+      isFunder,
+      isOperator: isAdmin(principal),
+      ...extra,
+    }, status);
+  };
+
+  app.get('/commandes/:id', async (request, reply) => {
+    if (!requirePagePrincipal(request, reply)) return reply;
+    return orderPage(request, reply, Number((request.params as { id: string }).id));
+  });
+
+  const orderAction = (path: string, run: (orderId: number, request: FastifyRequest) => Promise<string>) =>
+    app.post(`/commandes/:id/${path}`, async (request, reply) => {
+      if (!requirePagePrincipal(request, reply)) return reply;
+      const orderId = Number((request.params as { id: string }).id);
+      return withFormErrors(
+        async () => orderPage(request, reply, orderId, { success: await run(orderId, request) }),
+        ({ message: error, status }) => orderPage(request, reply, orderId, { error }, status),
+      );
+    });
+
+  orderAction('emission', async (orderId, request) => {
+    if (!isAdmin(request.principal!)) throw forbidden('Seul l’opérateur émet les carnets.');
+    const result = await issueOrder(db, request.principal!.userId, orderId);
+    return `${result.bookletCount} carnet(s) et ${result.voucherCount} chèque(s) émis.`;
+  });
+  orderAction('paiement', async (orderId, request) => {
+    if (!isAdmin(request.principal!)) throw forbidden('Seul l’opérateur enregistre les paiements.');
+    const count = await recordPayment(db, request.principal!.userId, orderId, field(request.body, 'reference'));
+    return `Paiement enregistré : ${count} chèque(s) activé(s).`;
+  });
+  orderAction('attribution', async (orderId, request) => {
+    const numbers = await allocateBooklets(db, request.principal!, {
+      orderId,
+      recipientOrganisationId: Number(field(request.body, 'organisationId')),
+      bookletCount: Number(field(request.body, 'bookletCount')),
+    });
+    return `${numbers.length} carnet(s) attribué(s).`;
+  });
+
+  const bookletsPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(request, reply, 'booklets.njk', {
+      title: 'Carnets à remettre',
+      booklets: await listAllocatedBooklets(db, request.principal!),
+      ageBands: AGE_BANDS,
+      situations: SITUATIONS,
+      levels: DIAGNOSTIC_LEVELS,
+      notices: await expiryNoticesFor(db, request.principal!),
+      ...extra,
+    }, status);
+
+  app.get('/carnets', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!hasRole(principal, 'prescriber') && !hasRole(principal, 'mediator')) throw forbidden('Cette page est réservée aux prescripteurs.');
+    return bookletsPage(request, reply, { form: { numero: (request.query as Record<string, string>).numero ?? '' } });
+  });
+
+  app.post('/carnets/remise', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const level = field(request.body, 'diagnosticLevel');
+    return withFormErrors(
+      async () => {
+        const handed = await handBooklet(db, principal, field(request.body, 'numero'), {
+          ageBand: field(request.body, 'ageBand'),
+          communeCode: field(request.body, 'communeCode'),
+          situation: field(request.body, 'situation'),
+          diagnosticLevel: level ? Number(level) : null,
+        });
+        return bookletsPage(request, reply, { success: `Carnet ${handed.number} remis : ${handed.voucherCount} chèque(s) utilisables.`, form: {} });
+      },
+      ({ message: error, status }) => bookletsPage(request, reply, { error, form: request.body }, status),
+    );
+  });
+
+  const redeemPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    renderPage(request, reply, 'redeem.njk', {
+      title: 'Encaisser un chèque',
+      places: await db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisationsWithRole(request.principal!, 'mediator')).where('active', '=', true).orderBy('name').execute(),
+      redemptions: await listRedemptions(db, secret, request.principal!, 20),
+      ...extra,
+    }, status);
+
+  app.get('/encaisser', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!hasRole(principal, 'mediator')) throw forbidden('Cette page est réservée aux médiateurs d’un lieu.');
+    return redeemPage(request, reply);
+  });
+
+  app.post('/encaisser', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const code = field(request.body, 'code');
+    const placeField = field(request.body, 'placeId');
+    return withFormErrors(
+      async () => {
+        const placeId = await resolvePlace(db, principal, placeField ? Number(placeField) : undefined);
+        const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
+        return redeemPage(request, reply, { redeemed: result });
+      },
+      ({ message: error, status }) => redeemPage(request, reply, { error, code }, status),
+    );
+  });
+
+  app.post('/encaisser/annulation', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return withFormErrors(
+      async () => {
+        const undone = await undoRedemption(db, secret, principal, field(request.body, 'code'));
+        return redeemPage(request, reply, { success: `Encaissement du chèque ${undone.code} annulé.` });
+      },
+      ({ message: error, status }) => redeemPage(request, reply, { error }, status),
+    );
+  });
+
+  const adminPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
+    renderPage(request, reply, 'admin.njk', { title: 'Opérateur', ledger: await verifyLedger(db), ...extra });
+
+  app.get('/admin', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!isAdmin(principal)) throw forbidden('Cette page est réservée à l’opérateur.');
+    return adminPage(request, reply);
+  });
+
+  app.post('/admin/expiration', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!isAdmin(principal)) throw forbidden('Cette page est réservée à l’opérateur.');
+    const result = await expireVouchers(db, principal.userId);
+    return adminPage(request, reply, { success: `${result.voucherCount} chèque(s) expiré(s).` });
+  });
+};

@@ -1,0 +1,70 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { DomainError } from '../../shared/errors.js';
+import { bookletPin, parseBookletNumber } from '../domain/booklet-number.js';
+
+export interface BookletBalance {
+  number: string;
+  programmeName: string;
+  faceValueCents: number;
+  remaining: number;
+  used: number;
+  total: number;
+  expiresAt: Date | null;
+  expired: boolean;
+  departementCodes: string[];
+  programmeId: number;
+  /** Where the person lives (from the handing profile), to search places near them. */
+  communeCode: string | null;
+  bookletId: number;
+}
+
+export const bookletNotFound = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
+
+/** What a person sees with the number and PIN printed on their booklet: no account, no name. */
+/** The booklet's serial when the PIN printed on its cover matches; the same refusal for a bad number or PIN. */
+export function authenticBooklet(secret: string, numberInput: string, pinInput: string): number {
+  const serial = parseBookletNumber(numberInput);
+  const pin = pinInput.replace(/\s/g, '');
+  // Same answer for a bad number and a bad PIN: the page must not confirm which booklets exist.
+  if (serial === null || !/^[0-9]{4}$/.test(pin)) throw bookletNotFound();
+  if (!timingSafeEqual(Buffer.from(bookletPin(secret, serial)), Buffer.from(pin))) throw bookletNotFound();
+  return serial;
+}
+
+export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput: string, pinInput: string): Promise<BookletBalance> {
+  const serial = authenticBooklet(secret, numberInput, pinInput);
+  const booklet = await db
+    .selectFrom('booklets as b')
+    .innerJoin('programmes as p', 'p.id', 'b.programme_id')
+    .innerJoin('orders as o', 'o.id', 'b.order_id')
+    .select(['b.id', 'b.number', 'p.name', 'p.face_value_cents', 'o.expires_at', 'p.id as programme_id', 'b.profile_commune_code'])
+    .where('b.id', '=', serial)
+    .executeTakeFirst();
+  if (!booklet) throw bookletNotFound();
+  const counts = await db
+    .selectFrom('vouchers')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('booklet_id', '=', booklet.id)
+    .groupBy('status')
+    .execute();
+  const count = (statuses: string[]) => counts.filter((c) => statuses.includes(c.status)).reduce((sum, c) => sum + Number(c.n), 0);
+  const departements = await db.selectFrom('programme_departements').select('departement_code').where('programme_id', '=', booklet.programme_id).execute();
+  const expiresAt = booklet.expires_at ? new Date(booklet.expires_at) : null;
+  const expired = expiresAt !== null && expiresAt <= new Date();
+  return {
+    number: booklet.number,
+    programmeName: booklet.name,
+    faceValueCents: booklet.face_value_cents,
+    remaining: expired ? 0 : count(['activated', 'allocated', 'handed']),
+    used: count(['redeemed']),
+    total: count(['issued', 'activated', 'allocated', 'handed', 'redeemed', 'expired', 'cancelled']),
+    expiresAt,
+    expired,
+    departementCodes: departements.map((d) => d.departement_code),
+    programmeId: booklet.programme_id,
+    communeCode: booklet.profile_commune_code,
+    bookletId: booklet.id,
+  };
+}

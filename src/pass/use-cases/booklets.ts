@@ -1,0 +1,205 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { recordAudit } from '../../shared/audit.js';
+import { isUuid } from '../../shared/uuid.js';
+import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
+import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
+import { normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
+import { getOrder, lockOrder } from './orders.js';
+import { getProgramme } from './programmes.js';
+
+export interface BookletSummary {
+  id: number;
+  number: string;
+  order_id: number;
+  programme_id: number;
+  programme_name: string;
+  allocated_organisation_id: number | null;
+  allocated_organisation_name: string | null;
+  handed_at: Date | null;
+  expires_at: Date | null;
+  voucher_count: number;
+  remaining_count: number;
+  redeemed_count: number;
+}
+
+function bookletSummaries(db: Kysely<DB>) {
+  return db
+    .selectFrom('booklets as b')
+    .innerJoin('programmes as p', 'p.id', 'b.programme_id')
+    .innerJoin('orders as o', 'o.id', 'b.order_id')
+    .leftJoin('organisations as a', 'a.id', 'b.allocated_organisation_id')
+    .select([
+      'b.id',
+      'b.number',
+      'b.order_id',
+      'b.programme_id',
+      'p.name as programme_name',
+      'b.allocated_organisation_id',
+      'a.name as allocated_organisation_name',
+      'b.handed_at',
+      'o.expires_at',
+      sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id)`.as('voucher_count'),
+      sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id and v.status in ('activated','allocated','handed') and v.expires_at > now())`.as('remaining_count'),
+      sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id and v.status = 'redeemed')`.as('redeemed_count'),
+    ]);
+}
+
+export async function listOrderBooklets(db: Kysely<DB>, principal: Principal, orderId: number, limit = 200): Promise<BookletSummary[]> {
+  await getOrder(db, principal, orderId);
+  return bookletSummaries(db).where('b.order_id', '=', orderId).orderBy('b.id').limit(limit).execute();
+}
+
+/** Booklets in a prescriber's drawer: allocated to one of its organisations and not handed yet come first. */
+export async function listAllocatedBooklets(db: Kysely<DB>, principal: Principal, limit = 200): Promise<BookletSummary[]> {
+  const organisations = [...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')];
+  if (organisations.length === 0) return [];
+  return bookletSummaries(db)
+    .where('b.allocated_organisation_id', 'in', organisations)
+    .orderBy(sql`b.handed_at is not null`)
+    .orderBy('b.id')
+    .limit(limit)
+    .execute();
+}
+
+export async function findBookletByNumber(db: Kysely<DB>, input: string) {
+  const serial = parseBookletNumber(input);
+  if (serial === null) throw invalid(`Le numéro de carnet « ${input} » n’est pas valide : vérifiez les 9 chiffres.`, 'numero_carnet_invalide');
+  const booklet = await db.selectFrom('booklets').selectAll().where('id', '=', serial).executeTakeFirst();
+  if (!booklet) throw notFound(`Aucun carnet ne porte le numéro ${normaliseBookletNumber(input)}.`, 'carnet_inconnu');
+  return booklet;
+}
+
+export interface AllocationInput {
+  orderId: number;
+  recipientOrganisationId: number;
+  bookletCount: number;
+}
+
+export async function allocateBooklets(db: Kysely<DB>, principal: Principal, input: AllocationInput): Promise<string[]> {
+  const order = await getOrder(db, principal, input.orderId);
+  if (!isAdmin(principal)) actingOrganisation(principal, 'funder', order.funder_organisation_id);
+  if (!Number.isInteger(input.bookletCount) || input.bookletCount < 1) throw invalid('Indiquez un nombre de carnets à attribuer (au moins 1).', 'nombre_carnets');
+  const programme = await getProgramme(db, order.programme_id);
+  const allowedRoles = programme.allowDirectHanding ? ['prescriber', 'mediator'] : ['prescriber'];
+  const recipient = await db
+    .selectFrom('organisations')
+    .select(['id', 'name'])
+    .where('id', '=', input.recipientOrganisationId)
+    .where('id', 'in', db.selectFrom('memberships').select('organisation_id').where('role', 'in', allowedRoles as never))
+    .executeTakeFirst();
+  if (!recipient) throw invalid('Cette organisation n’est pas une structure prescriptrice : elle ne peut pas recevoir de carnets.', 'destinataire_invalide');
+  return db.transaction().execute(async (trx) => {
+    const locked = await lockOrder(trx, input.orderId);
+    if (locked.status !== 'paid') throw conflict('Les carnets ne peuvent être attribués qu’après l’enregistrement du paiement de la commande.', 'commande_non_payee');
+    const booklets = await trx
+      .selectFrom('booklets')
+      .select(['id', 'number'])
+      .where('order_id', '=', input.orderId)
+      .where('allocated_organisation_id', 'is', null)
+      .orderBy('id')
+      .limit(input.bookletCount)
+      .execute();
+    if (booklets.length < input.bookletCount) {
+      throw conflict(`Il ne reste que ${booklets.length} carnet(s) à attribuer dans cette commande.`, 'carnets_insuffisants', { available: booklets.length });
+    }
+    const ids = booklets.map((b) => b.id);
+    await trx.updateTable('booklets').set({ allocated_organisation_id: recipient.id, allocated_at: new Date() }).where('id', 'in', ids).execute();
+    const moved = await trx.updateTable('vouchers').set({ status: 'allocated' }).where('booklet_id', 'in', ids).where('status', '=', 'activated').executeTakeFirst();
+    await recordAudit(trx, {
+      actorUserId: principal.userId,
+      organisationId: order.funder_organisation_id,
+      action: 'booklets.allocated',
+      orderId: input.orderId,
+      fromStatus: 'activated',
+      toStatus: 'allocated',
+      voucherCount: Number(moved.numUpdatedRows),
+      details: { recipientOrganisationId: recipient.id, recipientName: recipient.name, booklets: booklets.map((b) => b.number) },
+    });
+    return booklets.map((b) => b.number);
+  });
+}
+
+export interface BeneficiaryProfile {
+  ageBand: string;
+  communeCode: string;
+  situation: string;
+  diagnosticLevel?: number | null;
+  /** A diagnostic run in the same welcome: it is linked to the booklet and gives the level. */
+  diagnosticId?: string | null;
+}
+
+export function validateProfile(profile: BeneficiaryProfile): void {
+  if (!(AGE_BANDS as readonly string[]).includes(profile.ageBand)) throw invalid('Choisissez une tranche d’âge dans la liste.', 'tranche_age');
+  if (!(profile.situation in SITUATIONS)) throw invalid('Choisissez une situation dans la liste.', 'situation');
+  if (!/^[0-9][0-9AB][0-9]{3}$/.test(profile.communeCode)) throw invalid('Le code INSEE de la commune comporte 5 caractères (ex. 44109 pour Nantes).', 'commune');
+  if (profile.diagnosticId && !isUuid(profile.diagnosticId)) throw invalid('Ce diagnostic n’existe pas.', 'diagnostic_inconnu');
+  const level = profile.diagnosticLevel;
+  if (level !== undefined && level !== null && ![1, 2, 3].includes(level)) throw invalid('Le niveau de diagnostic est 1, 2 ou 3.', 'niveau');
+}
+
+/** Links a finished first diagnostic to the booklet being handed; its overall level goes in the profile. */
+async function linkDiagnostic(trx: Kysely<DB>, diagnosticId: string, bookletId: number): Promise<number> {
+  const linked = await trx
+    .updateTable('diagnostics')
+    .set({ booklet_id: bookletId })
+    .where('id', '=', diagnosticId)
+    .where('kind', '=', 'initial')
+    .where('finished_at', 'is not', null)
+    .where('booklet_id', 'is', null)
+    .returning('overall_level')
+    .executeTakeFirst();
+  if (!linked) throw conflict('Ce diagnostic n’est pas terminé ou il est déjà lié à un autre carnet.', 'diagnostic_non_liable');
+  return linked.overall_level!;
+}
+
+/** A prescriber hands a booklet to a person, recording a pseudonymous profile: no name is ever asked. */
+export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletNumber: string, profile: BeneficiaryProfile): Promise<{ number: string; voucherCount: number }> {
+  validateProfile(profile);
+  const booklet = await findBookletByNumber(db, bookletNumber);
+  const mine = [...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')];
+  if (booklet.allocated_organisation_id === null || !mine.includes(booklet.allocated_organisation_id)) {
+    throw forbidden('Ce carnet n’a pas été attribué à votre structure : vous ne pouvez pas le remettre.', 'carnet_non_attribue');
+  }
+  const commune = await db.selectFrom('communes').select('insee_code').where('insee_code', '=', profile.communeCode).executeTakeFirst();
+  if (!commune) throw invalid(`Aucune commune n’a le code INSEE ${profile.communeCode}.`, 'commune_inconnue');
+  return db.transaction().execute(async (trx) => {
+    const diagnosticLevel = profile.diagnosticId ? await linkDiagnostic(trx, profile.diagnosticId, booklet.id) : (profile.diagnosticLevel ?? null);
+    const claimed = await trx
+      .updateTable('booklets')
+      .set({
+        handed_at: new Date(),
+        handed_by_user_id: principal.userId,
+        profile_age_band: profile.ageBand,
+        profile_commune_code: profile.communeCode,
+        profile_situation: profile.situation,
+        profile_diagnostic_level: diagnosticLevel,
+      })
+      .where('id', '=', booklet.id)
+      .where('handed_at', 'is', null)
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) throw conflict(`Le carnet ${booklet.number} a déjà été remis.`, 'carnet_deja_remis');
+    const moved = await trx
+      .updateTable('vouchers')
+      .set({ status: 'handed' })
+      .where('booklet_id', '=', booklet.id)
+      .where('status', '=', 'allocated')
+      .where('expires_at', '>', new Date())
+      .executeTakeFirst();
+    const count = Number(moved.numUpdatedRows);
+    if (count === 0) throw conflict(`Le carnet ${booklet.number} n’a plus de chèque valable.`, 'carnet_vide');
+    await recordAudit(trx, {
+      actorUserId: principal.userId,
+      organisationId: booklet.allocated_organisation_id,
+      action: 'booklet.handed',
+      orderId: booklet.order_id,
+      bookletId: booklet.id,
+      fromStatus: 'allocated',
+      toStatus: 'handed',
+      voucherCount: count,
+      details: { ageBand: profile.ageBand, communeCode: profile.communeCode, situation: profile.situation, diagnosticLevel, diagnosticId: profile.diagnosticId ?? null },
+    });
+    return { number: booklet.number, voucherCount: count };
+  });
+}

@@ -1,0 +1,89 @@
+import { sql, type Kysely } from 'kysely';
+import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import type { DB } from '../../db/schema.js';
+import type { Mailer } from '../../shared/mailer.js';
+import { recordAudit } from '../../shared/audit.js';
+import { frenchDay } from '../../shared/dates.js';
+
+/** Warnings go out this long before vouchers expire, so that booklets still in drawers get handed. */
+export const WARNING_DAYS = 30;
+
+export interface ExpiryNotice {
+  orderId: number;
+  organisationId: number;
+  organisationName: string;
+  programmeName: string;
+  expiresAt: Date;
+  /** Booklets not yet in a person's hands (activated at the funder, or allocated to a prescriber). */
+  bookletCount: number;
+}
+
+/**
+ * Per order and per organisation holding them (the funder for unallocated booklets, the prescriber for allocated
+ * ones), the booklets not yet handed whose vouchers expire within the warning window.
+ */
+async function noticesWithin(db: Kysely<DB>, now: Date, organisationIds?: number[]): Promise<ExpiryNotice[]> {
+  const until = new Date(now.getTime() + WARNING_DAYS * 86_400_000);
+  const { rows } = await sql<{ order_id: number; organisation_id: number; organisation_name: string; programme_name: string; expires_at: Date; booklets: number }>`
+    select o.id as order_id, holder.id as organisation_id, holder.name as organisation_name, p.name as programme_name,
+           min(v.expires_at) as expires_at, count(distinct b.id)::int as booklets
+    from vouchers v
+    join booklets b on b.id = v.booklet_id
+    join orders o on o.id = v.order_id
+    join programmes p on p.id = o.programme_id
+    join organisations holder on holder.id = coalesce(b.allocated_organisation_id, o.funder_organisation_id)
+    where v.status in ('activated', 'allocated') and v.expires_at > ${now} and v.expires_at <= ${until}
+      ${organisationIds ? sql`and holder.id = any(${organisationIds}::bigint[])` : sql``}
+    group by o.id, holder.id, holder.name, p.name
+    order by min(v.expires_at)`.execute(db);
+  return rows.map((r) => ({ orderId: r.order_id, organisationId: r.organisation_id, organisationName: r.organisation_name, programmeName: r.programme_name, expiresAt: new Date(r.expires_at), bookletCount: r.booklets }));
+}
+
+/** The notices a funder or a prescriber sees on their pages. */
+export async function expiryNoticesFor(db: Kysely<DB>, principal: Principal, now = new Date()): Promise<ExpiryNotice[]> {
+  const organisations = [...organisationsWithRole(principal, 'funder'), ...organisationsWithRole(principal, 'prescriber')];
+  return organisations.length ? noticesWithin(db, now, organisations) : [];
+}
+
+
+/**
+ * E-mails every member of each organisation concerned, once per order and organisation (recorded in
+ * expiry_warnings, so that several instances running the hourly job send it once).
+ */
+export async function sendExpiryWarnings(db: Kysely<DB>, mailer: Mailer, publicUrl: string, now = new Date()): Promise<number> {
+  let sent = 0;
+  for (const notice of await noticesWithin(db, now)) {
+    const claimed = await db
+      .insertInto('expiry_warnings')
+      .values({ order_id: notice.orderId, organisation_id: notice.organisationId, recipients: 0 })
+      .onConflict((oc) => oc.doNothing())
+      .returning('order_id')
+      .executeTakeFirst();
+    if (!claimed) continue;
+    const members = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('u.email')
+      .distinct()
+      .where('m.organisation_id', '=', notice.organisationId)
+      .where('m.role', 'in', ['funder', 'prescriber'])
+      .execute();
+    if (members.length === 0) continue;
+    await mailer.send({
+      to: members.map((m) => m.email),
+      subject: `Pass numérique : ${notice.bookletCount} carnet(s) expirent le ${frenchDay(notice.expiresAt)}`,
+      text: [
+        'Bonjour,',
+        '',
+        `${notice.bookletCount} carnet(s) du programme « ${notice.programmeName} » (commande n° ${notice.orderId}) détenus par ${notice.organisationName} n’ont pas encore été remis à des personnes.`,
+        `Leurs chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
+        '',
+        `${publicUrl.replace(/\/$/, '')}/espace`,
+      ].join('\n'),
+    });
+    await db.updateTable('expiry_warnings').set({ recipients: members.length }).where('order_id', '=', notice.orderId).where('organisation_id', '=', notice.organisationId).execute();
+    await recordAudit(db, { actorUserId: null, organisationId: notice.organisationId, orderId: notice.orderId, action: 'expiry.warning_sent', details: { recipients: members.length, bookletCount: notice.bookletCount } });
+    sent += 1;
+  }
+  return sent;
+}

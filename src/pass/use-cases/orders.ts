@@ -1,0 +1,146 @@
+import type { Kysely } from 'kysely';
+import type { DB, OrderRow } from '../../db/schema.js';
+import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { recordAudit } from '../../shared/audit.js';
+import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
+import { splitByShares } from '../../shared/money.js';
+import { postLedgerTransaction } from './ledger.js';
+import { getProgramme } from './programmes.js';
+
+export const MAX_BOOKLETS_PER_ORDER = 200_000;
+
+export interface OrderInput {
+  programmeId: number;
+  bookletCount: number;
+  vouchersPerBooklet?: number;
+  organisationId?: number;
+}
+
+export function orderAmountCents(bookletCount: number, vouchersPerBooklet: number, faceValueCents: number): number {
+  return bookletCount * vouchersPerBooklet * faceValueCents;
+}
+
+export async function placeOrder(db: Kysely<DB>, principal: Principal, input: OrderInput): Promise<number> {
+  const funderId = actingOrganisation(principal, 'funder', input.organisationId);
+  const vouchersPerBooklet = input.vouchersPerBooklet ?? 10;
+  if (!Number.isInteger(input.bookletCount) || input.bookletCount < 1 || input.bookletCount > MAX_BOOKLETS_PER_ORDER) {
+    throw invalid(`Le nombre de carnets doit être un entier entre 1 et ${MAX_BOOKLETS_PER_ORDER.toLocaleString('fr-FR')}.`, 'nombre_carnets');
+  }
+  if (!Number.isInteger(vouchersPerBooklet) || vouchersPerBooklet < 1 || vouchersPerBooklet > 50) {
+    throw invalid('Un carnet contient entre 1 et 50 chèques.', 'cheques_par_carnet');
+  }
+  const programme = await getProgramme(db, input.programmeId);
+  if (!programme.cofunders.some((c) => c.organisationId === funderId)) {
+    throw forbidden(`Votre organisation ne cofinance pas le programme « ${programme.name} » : elle ne peut pas y commander de carnets.`);
+  }
+  const amount = orderAmountCents(input.bookletCount, vouchersPerBooklet, programme.faceValueCents);
+  const shares = splitByShares(amount, programme.cofunders.map((c) => ({ key: c.organisationId, shareBp: c.shareBp })));
+  return db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('orders')
+      .values({
+        programme_id: programme.id,
+        funder_organisation_id: funderId,
+        booklet_count: input.bookletCount,
+        vouchers_per_booklet: vouchersPerBooklet,
+        face_value_cents: programme.faceValueCents,
+        amount_cents: amount,
+        status: 'placed',
+        placed_by: principal.userId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('order_cofunding')
+      .values(shares.map((share) => ({
+        order_id: id,
+        organisation_id: share.key,
+        share_bp: programme.cofunders.find((c) => c.organisationId === share.key)!.shareBp,
+        amount_cents: share.amountCents,
+      })))
+      .execute();
+    await postLedgerTransaction(trx, 'order_commitment', programme.id, [
+      ...shares.map((share) => ({ account: 'funder_receivable' as const, amountCents: share.amountCents, organisationId: share.key, orderId: id })),
+      { account: 'vouchers_outstanding', amountCents: -amount, orderId: id },
+    ]);
+    await recordAudit(trx, {
+      actorUserId: principal.userId,
+      organisationId: funderId,
+      action: 'order.placed',
+      orderId: id,
+      details: { programmeId: programme.id, bookletCount: input.bookletCount, vouchersPerBooklet, amountCents: amount },
+    });
+    return id;
+  });
+}
+
+export interface OrderView extends OrderRow {
+  programme_name: string;
+  funder_name: string;
+}
+
+function ordersQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('orders')
+    .innerJoin('programmes', 'programmes.id', 'orders.programme_id')
+    .innerJoin('organisations', 'organisations.id', 'orders.funder_organisation_id')
+    .selectAll('orders')
+    .select(['programmes.name as programme_name', 'organisations.name as funder_name']);
+}
+
+/** A funder sees its own orders; the national administration sees all of them. */
+export async function listOrders(db: Kysely<DB>, principal: Principal): Promise<OrderView[]> {
+  let query = ordersQuery(db).orderBy('orders.id', 'desc');
+  if (!isAdmin(principal)) {
+    const funders = organisationsWithRole(principal, 'funder');
+    if (funders.length === 0) return [];
+    query = query.where('orders.funder_organisation_id', 'in', funders);
+  }
+  return query.execute();
+}
+
+export async function getOrder(db: Kysely<DB>, principal: Principal, orderId: number): Promise<OrderView> {
+  const order = await ordersQuery(db).where('orders.id', '=', orderId).executeTakeFirst();
+  const visible = order && (isAdmin(principal) || organisationsWithRole(principal, 'funder').includes(order.funder_organisation_id));
+  // An order the principal may not see is reported as missing, so its existence does not leak.
+  if (!visible) throw notFound(`La commande ${orderId} n’existe pas.`);
+  return order;
+}
+
+export async function lockOrder(trx: Kysely<DB>, orderId: number): Promise<OrderRow> {
+  const order = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst();
+  if (!order) throw notFound(`La commande ${orderId} n’existe pas.`);
+  return order;
+}
+
+/** Before payment, an order can be withdrawn: its vouchers are cancelled and the commitment reversed. */
+export async function cancelOrder(db: Kysely<DB>, principal: Principal, orderId: number): Promise<void> {
+  await getOrder(db, principal, orderId);
+  await db.transaction().execute(async (trx) => {
+    const order = await lockOrder(trx, orderId);
+    if (order.status !== 'placed' && order.status !== 'issued') {
+      throw conflict(order.status === 'cancelled' ? 'Cette commande est déjà annulée.' : 'Une commande payée ne peut plus être annulée.', 'commande_non_annulable');
+    }
+    const cancelled = await trx
+      .updateTable('vouchers')
+      .set({ status: 'cancelled' })
+      .where('order_id', '=', orderId)
+      .where('status', '=', 'issued')
+      .executeTakeFirst();
+    await trx.updateTable('orders').set({ status: 'cancelled', cancelled_at: new Date() }).where('id', '=', orderId).execute();
+    const shares = await trx.selectFrom('order_cofunding').selectAll().where('order_id', '=', orderId).execute();
+    await postLedgerTransaction(trx, 'order_cancellation', order.programme_id, [
+      ...shares.map((share) => ({ account: 'funder_receivable' as const, amountCents: -share.amount_cents, organisationId: share.organisation_id, orderId })),
+      { account: 'vouchers_outstanding', amountCents: order.amount_cents, orderId },
+    ]);
+    await recordAudit(trx, {
+      actorUserId: principal.userId,
+      organisationId: order.funder_organisation_id,
+      action: 'order.cancelled',
+      orderId,
+      fromStatus: 'issued',
+      toStatus: 'cancelled',
+      voucherCount: Number(cancelled.numUpdatedRows),
+    });
+  });
+}

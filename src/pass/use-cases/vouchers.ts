@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import type { DB, VoucherStatus } from '../../db/schema.js';
+import { formatVoucherCode, makeVoucherCode } from '../domain/voucher-code.js';
+import { frenchDay } from '../../shared/dates.js';
+
+export const VOUCHER_STATUSES: VoucherStatus[] = ['issued', 'activated', 'allocated', 'handed', 'redeemed', 'expired', 'cancelled'];
+
+export const VOUCHER_STATUS_LABELS: Record<VoucherStatus, string> = {
+  issued: 'Émis',
+  activated: 'Activé',
+  allocated: 'Attribué',
+  handed: 'Remis',
+  redeemed: 'Encaissé',
+  expired: 'Expiré',
+  cancelled: 'Annulé',
+};
+
+/** The operators' view of vouchers, codes included: for the CLI and the administration only. */
+export async function listVouchers(db: Kysely<DB>, secret: string, options: { status?: VoucherStatus; limit?: number }) {
+  const rows = await db
+    .selectFrom('vouchers as v')
+    .innerJoin('booklets as b', 'b.id', 'v.booklet_id')
+    .innerJoin('programmes as p', 'p.id', 'v.programme_id')
+    .select(['v.serial', 'b.number as booklet', 'p.name as programme', 'v.status', 'v.expires_at'])
+    .$if(options.status !== undefined, (qb) => qb.where('v.status', '=', options.status!))
+    .orderBy('v.serial')
+    .limit(options.limit ?? 50)
+    .execute();
+  return rows.map((row) => ({
+    code: formatVoucherCode(makeVoucherCode(secret, row.serial)),
+    booklet: row.booklet,
+    programme: row.programme,
+    status: row.status,
+    expiresAt: new Date(row.expires_at).toISOString(),
+  }));
+}
+
+/** Codes of a booklet, for the funder's printing and the tests; never shown to another organisation. */
+export async function bookletVoucherCodes(db: Kysely<DB>, secret: string, bookletId: number) {
+  const rows = await db.selectFrom('vouchers').select(['serial', 'status']).where('booklet_id', '=', bookletId).orderBy('serial').execute();
+  return rows.map((row) => ({ code: formatVoucherCode(makeVoucherCode(secret, row.serial)), status: row.status }));
+}
+
+
+export interface PublicVoucherView {
+  faceValueCents: number;
+  programmeId: number;
+  programmeName: string;
+  usable: boolean;
+  statusText: string;
+}
+
+/**
+ * What anyone holding a voucher (or scanning its QR code) may know of it: the code is the bearer's secret, so the
+ * page says whether it can be used, never who holds it or where it was handed.
+ */
+export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise<PublicVoucherView | null> {
+  const voucher = await db
+    .selectFrom('vouchers as v')
+    .innerJoin('programmes as p', 'p.id', 'v.programme_id')
+    .select(['v.status', 'v.expires_at', 'v.redeemed_at', 'v.face_value_cents', 'p.id', 'p.name', 'p.allow_direct_handing'])
+    .where('v.serial', '=', serial)
+    .executeTakeFirst();
+  if (!voucher) return null;
+  const expiresAt = new Date(voucher.expires_at);
+  const live = ['issued', 'activated', 'allocated', 'handed'].includes(voucher.status) && expiresAt > new Date();
+  const usable = live && (voucher.status === 'handed' || (voucher.status === 'allocated' && voucher.allow_direct_handing));
+  const statusText = usable
+    ? `Ce chèque peut être utilisé jusqu’au ${frenchDay(expiresAt)}.`
+    : voucher.status === 'redeemed'
+      ? `Ce chèque a déjà été utilisé le ${frenchDay(new Date(voucher.redeemed_at!))}.`
+      : voucher.status === 'cancelled'
+        ? 'Ce chèque a été annulé : il ne peut plus être utilisé.'
+        : !live
+          ? `Ce chèque a expiré le ${frenchDay(expiresAt)}.`
+          : 'Ce chèque n’est pas encore actif : il doit vous être remis par une structure (CAF, mairie, association…).';
+  return { faceValueCents: voucher.face_value_cents, programmeId: voucher.id, programmeName: voucher.name, usable, statusText };
+}

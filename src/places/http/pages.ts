@@ -1,0 +1,330 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { requirePagePrincipal } from '../../http/auth.js';
+import { field, renderPage } from '../../http/page.js';
+import { DomainError, notFound } from '../../shared/errors.js';
+import { canManagePlace, requireReviewer } from '../use-cases/access.js';
+import { formatPhoneForPeople } from '../domain/normalise.js';
+import { openingState, weekSchedule } from '../domain/opening-hours.js';
+import { ACCESS_MODES, COSTS, PUBLICS, SERVICES, SPECIFIC_SUPPORT, SUPPORT_MODES, TYPOLOGIES } from '../domain/standard.js';
+import { listOpenDuplicates, reviewDuplicate } from '../use-cases/duplicates.js';
+import { importPlaces, type ImportReport } from '../use-cases/import.js';
+import { applyForLabel, DEFAULT_LABEL_YEARS, decideLabel, LABEL_STATUS_TEXT, labelHistory, labelsToReview, listCriteria, saveCriterion, type LabelDecision } from '../use-cases/labels.js';
+import { searchParams, toSearchQuery } from './query-params.js';
+import { searchPlaces } from '../use-cases/search.js';
+import { createPlace, getPlace, placesOfOrganisations, PlaceValidationError, programmesOpenToPlace, updatePlace, type PlaceRow } from '../use-cases/store.js';
+
+const CHOICES = {
+  services: SERVICES,
+  publics_specifiquement_adresses: PUBLICS,
+  prise_en_charge_specifique: SPECIFIC_SUPPORT,
+  frais_a_charge: COSTS,
+  modalites_acces: ACCESS_MODES,
+  modalites_accompagnement: SUPPORT_MODES,
+};
+const TEXT_FIELDS = ['nom', 'adresse', 'complement_adresse', 'code_postal', 'commune', 'latitude', 'longitude', 'telephone', 'courriels', 'site_web', 'horaires', 'presentation_resume', 'presentation_detail', 'prise_rdv', 'fiche_acces_libre'];
+
+/** Checkboxes arrive as a string when one is ticked, an array when several are. */
+function values(body: unknown, name: string): string[] {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined) return [];
+  return ([] as unknown[]).concat(value).filter((v): v is string => typeof v === 'string');
+}
+
+/** The place form as a standard record: lists joined with "|", as in the standard's files. */
+function placeInput(body: unknown) {
+  const raw: Record<string, string> = { code_insee: '' };
+  for (const name of TEXT_FIELDS) raw[name] = field(body, name);
+  for (const name of Object.keys(CHOICES)) raw[name] = values(body, name).join('|');
+  return {
+    raw,
+    extras: {
+      stepFreeAccess: field(body, 'step_free_access') === 'oui' ? true : field(body, 'step_free_access') === 'non' ? false : null,
+      accessibilityNotes: field(body, 'accessibility_notes') || null,
+      programmeIds: values(body, 'programmes').map(Number).filter((n) => n > 0),
+    },
+  };
+}
+
+function formOf(place: PlaceRow, programmeIds: number[]) {
+  return {
+    nom: place.name, adresse: place.address, complement_adresse: place.address_complement ?? '', code_postal: place.postal_code, commune: place.commune_name,
+    latitude: place.coordinates_from_commune ? '' : String(place.latitude), longitude: place.coordinates_from_commune ? '' : String(place.longitude),
+    telephone: place.phone ? formatPhoneForPeople(place.phone) : '', courriels: place.emails.join('|'), site_web: place.websites.join('|'),
+    horaires: place.opening_hours ?? '', presentation_resume: place.summary ?? '', presentation_detail: place.description ?? '',
+    prise_rdv: place.booking_url ?? '', fiche_acces_libre: place.accessibility_url ?? '',
+    services: place.services, publics_specifiquement_adresses: place.publics, prise_en_charge_specifique: place.specific_support,
+    frais_a_charge: place.costs, modalites_acces: place.access_modes, modalites_accompagnement: place.support_modes,
+    step_free_access: place.step_free_access === null ? '' : place.step_free_access ? 'oui' : 'non', accessibility_notes: place.accessibility_notes ?? '',
+    programmes: programmeIds,
+  };
+}
+
+function echoForm(body: unknown) {
+  const form: Record<string, unknown> = {};
+  for (const name of [...TEXT_FIELDS, 'accessibility_notes', 'step_free_access', 'pivot']) form[name] = field(body, name);
+  for (const name of Object.keys(CHOICES)) form[name] = values(body, name);
+  form.programmes = values(body, 'programmes').map(Number);
+  return form;
+}
+
+const fieldErrorsOf = (error: unknown) => (error instanceof PlaceValidationError ? Object.fromEntries(error.fieldErrors.map((e) => [e.field, e.reason])) : {});
+
+function addYears(date: string, years: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.toISOString().slice(0, 10);
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export const placesPages: FastifyPluginAsync = async (app) => {
+  const { db, config } = app.platform;
+
+  app.get('/lieux', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const parsed = searchParams.safeParse(query);
+    const form = { near: typeof query.near === 'string' ? query.near : '', radiusKm: String(query.radiusKm ?? ''), service: values(query, 'service'), public: values(query, 'public'),
+      supportMode: values(query, 'supportMode'), cost: typeof query.cost === 'string' ? query.cost : '', accessible: Boolean(query.accessible), openNow: Boolean(query.openNow),
+      acceptsPass: Boolean(query.acceptsPass), programme: typeof query.programme === 'string' ? query.programme : '' };
+    const page = { title: 'Trouver un lieu de médiation numérique', form, services: SERVICES, publics: PUBLICS, supportModes: SUPPORT_MODES, mapTiles: config.mapTilesUrl, mapAttribution: config.mapAttribution };
+    if (!form.near) return renderPage(request, reply, 'places-search.njk', page);
+    if (!parsed.success) return renderPage(request, reply, 'places-search.njk', { ...page, error: 'La recherche contient une valeur inconnue : vérifiez les filtres.' }, 400);
+    try {
+      return renderPage(request, reply, 'places-search.njk', { ...page, search: await searchPlaces(db, toSearchQuery(parsed.data)) });
+    } catch (error) {
+      if (error instanceof DomainError) return renderPage(request, reply, 'places-search.njk', { ...page, error: error.message }, error.status);
+      throw error;
+    }
+  });
+
+  app.get('/lieux/:id', async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    if (!Number.isInteger(id) || id <= 0) throw notFound('Ce lieu n’existe pas.');
+    const details = await getPlace(db, id);
+    const now = new Date();
+    const principal = request.principal;
+    const canManage = principal ? await canManagePlace(db, principal, { organisation_id: details.place.organisation_id, departement_code: details.departementCode }) : false;
+    return renderPage(request, reply, 'place.njk', {
+      title: details.place.name,
+      details,
+      place: details.place,
+      phone: details.place.phone ? formatPhoneForPeople(details.place.phone) : null,
+      typologies: details.place.typologies.map((code) => TYPOLOGIES[code] ?? code),
+      opening: openingState(details.place.opening_hours, now),
+      week: weekSchedule(details.place.opening_hours, now),
+      acceptsPass: Boolean(details.label?.valid) && details.programmes.length > 0,
+      labelText: details.label ? LABEL_STATUS_TEXT[details.label.status] : null,
+      canManage,
+      isMediator: principal && details.place.organisation_id !== null && organisationsWithRole(principal, 'mediator').includes(details.place.organisation_id),
+    });
+  });
+
+  const formPage = async (request: FastifyRequest, reply: FastifyReply, data: { placeId?: number; form: Record<string, unknown>; errors?: Record<string, string>; error?: string }, status = 200) =>
+    renderPage(request, reply, 'place-form.njk', {
+      title: data.placeId ? 'Modifier la fiche du lieu' : 'Enregistrer un lieu',
+      choices: CHOICES,
+      programmes: data.placeId ? await programmesOpenToPlace(db, data.placeId) : [],
+      ...data,
+    }, status);
+
+  app.get('/lieux/nouveau', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return formPage(request, reply, { form: { services: [], programmes: [] } });
+  });
+
+  app.post('/lieux/nouveau', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const { raw, extras } = placeInput(request.body);
+    const organisationId = organisationsWithRole(principal, 'mediator')[0] ?? null;
+    const pivot = field(request.body, 'pivot') || '00000000000000';
+    try {
+      const id = await createPlace(db, principal, organisationId, { ...raw, pivot }, extras);
+      return reply.redirect(`/lieux/${id}/modifier?enregistre=1`, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return formPage(request, reply, { form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, error.status);
+    }
+  });
+
+  app.get('/lieux/:id/modifier', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const details = await getPlace(db, Number((request.params as { id: string }).id));
+    const success = (request.query as Record<string, string>).enregistre ? 'La fiche du lieu est enregistrée.' : undefined;
+    return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined, ...(success ? { success } : {}) });
+  });
+
+  app.post('/lieux/:id/modifier', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const placeId = Number((request.params as { id: string }).id);
+    const { raw, extras } = placeInput(request.body);
+    try {
+      await updatePlace(db, principal, placeId, raw, extras);
+      return reply.redirect(`/lieux/${placeId}/modifier?enregistre=1`, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return formPage(request, reply, { placeId, form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, error.status);
+    }
+  });
+
+  app.get('/mes-lieux', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return renderPage(request, reply, 'my-places.njk', { title: 'Mes lieux', places: await placesOfOrganisations(db, organisationsWithRole(principal, 'mediator')) });
+  });
+
+  const labelApplicationPage = async (request: FastifyRequest, reply: FastifyReply, placeId: number, extra: Record<string, unknown> = {}, status = 200) => {
+    const details = await getPlace(db, placeId);
+    return renderPage(request, reply, 'label-application.njk', {
+      title: `Label du lieu ${details.place.name}`,
+      details,
+      labelText: details.label ? LABEL_STATUS_TEXT[details.label.status] : null,
+      criteria: await listCriteria(db),
+      history: await labelHistory(db, placeId),
+      ...extra,
+    }, status);
+  };
+
+  app.get('/lieux/:id/label', async (request, reply) => {
+    if (!requirePagePrincipal(request, reply)) return reply;
+    return labelApplicationPage(request, reply, Number((request.params as { id: string }).id));
+  });
+
+  app.post('/lieux/:id/label', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const placeId = Number((request.params as { id: string }).id);
+    try {
+      await applyForLabel(db, principal, placeId, { criteriaMet: values(request.body, 'criteres').map(Number), note: field(request.body, 'note') });
+      return labelApplicationPage(request, reply, placeId, { success: 'Votre demande de label est envoyée au hub de votre territoire.' });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return labelApplicationPage(request, reply, placeId, { error: error.message, ticked: values(request.body, 'criteres').map(Number) }, error.status);
+    }
+  });
+
+  app.get('/labels', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const success = (request.query as Record<string, string>).decision ? 'La décision est enregistrée et inscrite au journal.' : undefined;
+    return renderPage(request, reply, 'labels.njk', { title: 'Labels et lieux du territoire', requests: await labelsToReview(db, principal), statusText: LABEL_STATUS_TEXT, isAdmin: isAdmin(principal), success });
+  });
+
+  const labelReviewPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, labelId: number, extra: Record<string, unknown> = {}, status = 200) => {
+    const request_ = (await labelsToReview(db, principal)).find((r) => r.labelId === labelId);
+    if (!request_) throw notFound('Cette demande de label n’existe pas sur votre territoire, ou elle a déjà été remplacée.');
+    const details = await getPlace(db, request_.placeId);
+    return renderPage(request, reply, 'label-review.njk', {
+      title: `Label : ${details.place.name}`,
+      request: request_,
+      details,
+      statusText: LABEL_STATUS_TEXT[request_.status],
+      criteria: await listCriteria(db),
+      history: await labelHistory(db, request_.placeId),
+      defaults: { validFrom: today(), validUntil: addYears(today(), DEFAULT_LABEL_YEARS) },
+      ...extra,
+    }, status);
+  };
+
+  app.get('/labels/:id', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return labelReviewPage(request, reply, principal, Number((request.params as { id: string }).id));
+  });
+
+  app.post('/labels/:id', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const labelId = Number((request.params as { id: string }).id);
+    const kind = field(request.body, 'decision');
+    const reason = field(request.body, 'motif');
+    const decision: LabelDecision | null =
+      kind === 'approve' ? { kind, validFrom: field(request.body, 'debut'), validUntil: field(request.body, 'fin'), reason }
+      : kind === 'refuse' || kind === 'suspend' || kind === 'reinstate' ? { kind, reason }
+      : null;
+    try {
+      if (!decision) throw new DomainError(422, 'decision_inconnue', 'Choisissez une décision.');
+      await decideLabel(db, principal, labelId, decision);
+      return reply.redirect('/labels?decision=1', 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return labelReviewPage(request, reply, principal, labelId, { error: error.message }, error.status);
+    }
+  });
+
+  const importPage = async (request: FastifyRequest, reply: FastifyReply, extra: { report?: ImportReport; error?: string; fileName?: string } = {}, status = 200) =>
+    renderPage(request, reply, 'places-import.njk', { title: 'Importer des lieux', ...extra }, status);
+
+  app.get('/lieux/import', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    await requireReviewer(db, principal);
+    return importPage(request, reply);
+  });
+
+  app.post('/lieux/import', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    await requireReviewer(db, principal);
+    const file = (request.body as Record<string, unknown>)?.fichier;
+    if (!Buffer.isBuffer(file) || file.length === 0) return importPage(request, reply, { error: 'Choisissez un fichier CSV ou JSON au standard des lieux de médiation numérique.' }, 422);
+    const fileName = field(request.body, 'nom_fichier') || undefined;
+    try {
+      const report = await importPlaces(db, principal.userId, file.toString('utf8'), {
+        validOnly: field(request.body, 'valides_seulement') === 'oui',
+        mapV0Services: field(request.body, 'anciens_services') === 'oui',
+        fileName,
+      });
+      return importPage(request, reply, { report, fileName }, report.written || !report.errors.length ? 200 : 422);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return importPage(request, reply, { error: error.message }, error.status);
+    }
+  });
+
+  app.get('/lieux/doublons', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return renderPage(request, reply, 'duplicates.njk', { title: 'Doublons possibles', pairs: await listOpenDuplicates(db, await requireReviewer(db, principal)) });
+  });
+
+  app.post('/lieux/doublons', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    await requireReviewer(db, principal);
+    const pair = { placeId: Number(field(request.body, 'a')), otherPlaceId: Number(field(request.body, 'b')) };
+    const decision = field(request.body, 'decision');
+    await reviewDuplicate(db, principal.userId, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: Number(decision) });
+    return reply.redirect('/lieux/doublons', 303);
+  });
+
+  app.get('/admin/criteres', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!isAdmin(principal)) throw new DomainError(403, 'interdit', 'La grille de labellisation est tenue par l’administration nationale.');
+    return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true) });
+  });
+
+  app.post('/admin/criteres', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const id = Number(field(request.body, 'id')) || undefined;
+    try {
+      await saveCriterion(db, principal, {
+        id,
+        title: field(request.body, 'titre'),
+        description: field(request.body, 'description'),
+        position: Number(field(request.body, 'position')) || 0,
+        active: field(request.body, 'actif') === 'oui',
+      });
+      return reply.redirect('/admin/criteres', 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true), error: error.message }, error.status);
+    }
+  });
+};

@@ -1,0 +1,185 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { DomainError } from '../../shared/errors.js';
+import { searchCommunes } from '../../territories/use-cases/queries.js';
+import { EARTH_RADIUS_KM, projectedPoint } from '../domain/geo.js';
+import { normaliseText } from '../domain/normalise.js';
+import { openingState } from '../domain/opening-hours.js';
+
+export interface SearchFilters {
+  services?: string[];
+  publics?: string[];
+  supportModes?: string[];
+  specificSupport?: string[];
+  cost?: 'free' | 'paid';
+  accessible?: boolean;
+  openNow?: boolean;
+  acceptsPass?: boolean;
+  programmeId?: number;
+}
+
+export interface SearchQuery extends SearchFilters {
+  near: string;
+  radiusKm?: number;
+  limit?: number;
+}
+
+export interface Origin {
+  label: string;
+  lat: number;
+  lon: number;
+  communeCode: string | null;
+}
+
+export interface PlaceHit {
+  id: number;
+  name: string;
+  address: string;
+  postalCode: string;
+  commune: string;
+  lat: number;
+  lon: number;
+  distanceKm: number;
+  services: string[];
+  acceptsPass: boolean;
+  opening: string | null;
+  openNow: boolean | null;
+}
+
+export const DEFAULT_RADIUS_KM = 30;
+export const MAX_RADIUS_KM = 200;
+export const MAX_RESULTS = 100;
+
+const COORDINATES = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
+
+function unknownOrigin(near: string): DomainError {
+  return new DomainError(404, 'commune_introuvable', `Aucune commune ne correspond à « ${near} » : essayez un code postal (5 chiffres) ou le nom exact de la commune.`);
+}
+
+/**
+ * Where a search starts: "lat,lon", a postal code (its most populous commune), an INSEE code, or a commune name
+ * (the exact name first, then the most populous whose name starts so). The territories data gives each centre.
+ */
+export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origin> {
+  const coordinates = COORDINATES.exec(near);
+  if (coordinates) {
+    const lat = Number(coordinates[1]);
+    const lon = Number(coordinates[2]);
+    if (Math.abs(lat) > 90 || Math.abs(lon) > 180) throw unknownOrigin(near);
+    return { label: `${lat}, ${lon}`, lat, lon, communeCode: null };
+  }
+  const text = near.trim();
+  if (!text) throw new DomainError(422, 'recherche_vide', 'Indiquez une commune, un code postal ou des coordonnées.');
+  const candidates = await searchCommunes(db, text, 20);
+  if (candidates.length === 0) throw unknownOrigin(near);
+  const isCode = /^[0-9][0-9AB][0-9]{3}$/i.test(text);
+  const byPostalCode = isCode ? candidates.find((c) => c.postal_codes.includes(text)) : undefined;
+  const exactName = isCode ? undefined : candidates.find((c) => normaliseText(c.name) === normaliseText(text));
+  const chosen = byPostalCode ?? exactName ?? candidates[0]!;
+  const commune = await db.selectFrom('communes').select(['insee_code', 'name', 'lat', 'lng']).where('insee_code', '=', chosen.insee_code).executeTakeFirstOrThrow();
+  if (commune.lat === null || commune.lng === null) throw unknownOrigin(near);
+  const label = byPostalCode ? `${text} ${commune.name}` : commune.name;
+  return { label, lat: commune.lat, lon: commune.lng, communeCode: commune.insee_code };
+}
+
+const LABEL_VALID_TODAY = sql`exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date)`;
+
+/** A valid label today and at least one programme accepted: the place takes pass numérique vouchers. */
+const ACCEPTS_PASS = sql<boolean>`(exists (select 1 from place_programmes pp where pp.place_id = p.id) and ${LABEL_VALID_TODAY})`;
+
+function distanceFrom(origin: { lat: number; lon: number }) {
+  return sql<number>`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
+    power(sin(radians(p.latitude - ${origin.lat}::float8) / 2), 2)
+    + cos(radians(${origin.lat}::float8)) * cos(radians(p.latitude)) * power(sin(radians(p.longitude - ${origin.lon}::float8) / 2), 2)))))`;
+}
+
+/** The filters as one SQL condition, shared by the indexed search and its full-scan yardstick. */
+export function filterCondition(filters: SearchFilters) {
+  const conditions = [sql`p.active`];
+  const overlap = (column: string, values?: string[]) => {
+    if (values?.length) conditions.push(sql`${sql.ref(`p.${column}`)} && ${values}::text[]`);
+  };
+  overlap('services', filters.services);
+  overlap('publics', filters.publics);
+  overlap('support_modes', filters.supportModes);
+  overlap('specific_support', filters.specificSupport);
+  if (filters.cost === 'free') conditions.push(sql`p.costs && array['Gratuit', 'Gratuit sous condition']::text[]`);
+  if (filters.cost === 'paid') conditions.push(sql`'Payant' = any(p.costs)`);
+  if (filters.accessible) conditions.push(sql`(p.step_free_access or 'Handicaps moteurs' = any(p.specific_support))`);
+  if (filters.acceptsPass) conditions.push(ACCEPTS_PASS);
+  if (filters.programmeId !== undefined) {
+    conditions.push(sql`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${filters.programmeId}) and ${LABEL_VALID_TODAY}`);
+  }
+  return sql.join(conditions, sql` and `);
+}
+
+interface HitRow {
+  id: number;
+  name: string;
+  address: string;
+  postal_code: string;
+  commune_name: string;
+  latitude: number;
+  longitude: number;
+  services: string[];
+  opening_hours: string | null;
+  accepts_pass: boolean;
+  distance_km: number;
+}
+
+/**
+ * Places nearest first within the radius. The GiST index on the projected location yields candidates in
+ * approximate order; the great-circle distance then filters and orders them exactly. "Open now" depends on
+ * opening_hours rules SQL cannot read, so it filters the candidates afterwards, from a larger pool.
+ */
+export async function searchPlaces(db: Kysely<DB>, query: SearchQuery, now = new Date()): Promise<{ origin: Origin; radiusKm: number; results: PlaceHit[] }> {
+  const origin = await resolveOrigin(db, query.near);
+  return { origin, ...(await searchAround(db, origin, query, now)) };
+}
+
+/** The search from a known origin: one indexed query. */
+export async function searchAround(db: Kysely<DB>, origin: { lat: number; lon: number }, query: Omit<SearchQuery, 'near'>, now = new Date()) {
+  const radiusKm = Math.min(Math.max(query.radiusKm ?? DEFAULT_RADIUS_KM, 0.1), MAX_RADIUS_KM);
+  const limit = Math.min(Math.max(query.limit ?? 20, 1), MAX_RESULTS);
+  const rows = await nearestCandidates(db, origin, query, radiusKm, query.openNow ? 500 : limit * 2 + 20);
+  const results: PlaceHit[] = [];
+  for (const row of rows) {
+    const state = openingState(row.opening_hours, now);
+    if (query.openNow && !state?.open) continue;
+    results.push({
+      id: row.id, name: row.name, address: row.address, postalCode: row.postal_code, commune: row.commune_name,
+      lat: row.latitude, lon: row.longitude, distanceKm: Math.round(row.distance_km * 10) / 10, services: row.services,
+      acceptsPass: row.accepts_pass, opening: state?.text ?? null, openNow: state?.open ?? null,
+    });
+    if (results.length === limit) break;
+  }
+  return { radiusKm, results };
+}
+
+/**
+ * The indexed query alone: candidates in the approximate order of the GiST index on the projected location, then
+ * filtered and ordered by their exact great-circle distance.
+ */
+export async function nearestCandidates(db: Kysely<DB>, origin: { lat: number; lon: number }, filters: SearchFilters, radiusKm: number, candidates: number) {
+  const { x, y } = projectedPoint(origin.lat, origin.lon);
+  const { rows } = await sql<HitRow>`
+    select * from (
+      select p.id, p.name, p.address, p.postal_code, p.commune_name, p.latitude, p.longitude, p.services, p.opening_hours,
+             ${ACCEPTS_PASS} as accepts_pass, ${distanceFrom(origin)} as distance_km
+      from places p
+      where ${filterCondition(filters)}
+      order by p.location <-> point(${x}::float8, ${y}::float8)
+      limit ${candidates}
+    ) c
+    where distance_km <= ${radiusKm}::float8
+    order by distance_km, id`.execute(db);
+  return rows;
+}
+
+/** The benchmark's yardstick: the same answer by computing every distance, with no index. */
+export async function searchByFullScan(db: Kysely<DB>, origin: { lat: number; lon: number }, filters: SearchFilters, radiusKm: number, limit: number) {
+  const { rows } = await sql<{ id: number; distance_km: number }>`
+    select * from (select p.id, ${distanceFrom(origin)} as distance_km from places p where ${filterCondition(filters)}) c
+    where distance_km <= ${radiusKm}::float8 order by distance_km, id limit ${limit}`.execute(db);
+  return rows;
+}

@@ -1,0 +1,160 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Principal } from '../../accounts/use-cases/principal.js';
+import type { DB } from '../../db/schema.js';
+import { recordAudit } from '../../shared/audit.js';
+import { DomainError, forbidden, notFound } from '../../shared/errors.js';
+import { canManagePlace } from './access.js';
+import { validateStandardRow, type FieldError } from '../domain/validation.js';
+import { placeColumns, standardRecord, standardFileRow } from './record.js';
+import { loadCommunesFor, resolveCommune } from './communes.js';
+import { currentLabel, type LabelSummary } from './labels.js';
+
+export type PlaceRow = Selectable<DB['places']>;
+
+export interface PlaceDetails {
+  place: PlaceRow;
+  departementCode: string;
+  departementName: string;
+  organisationName: string | null;
+  programmes: { id: number; name: string }[];
+  label: LabelSummary | null;
+}
+
+/** A form's input rejected field by field: the page shows each reason beside its field. */
+export class PlaceValidationError extends DomainError {
+  constructor(public readonly fieldErrors: FieldError[]) {
+    super(422, 'lieu_invalide', `Le lieu n’est pas enregistré : ${fieldErrors.map((e) => `${e.field} : ${e.reason}`).join(' ; ')}.`, { errors: fieldErrors });
+  }
+}
+
+export async function getPlace(db: Kysely<DB>, placeId: number): Promise<PlaceDetails> {
+  const place = await db.selectFrom('places').selectAll().where('id', '=', placeId).executeTakeFirst();
+  if (!place) throw notFound('Ce lieu n’existe pas.');
+  const where = await db
+    .selectFrom('communes as c')
+    .innerJoin('departements as d', 'd.code', 'c.departement_code')
+    .select(['d.code', 'd.name'])
+    .where('c.insee_code', '=', place.commune_code)
+    .executeTakeFirstOrThrow();
+  const organisation = place.organisation_id
+    ? await db.selectFrom('organisations').select('name').where('id', '=', place.organisation_id).executeTakeFirst()
+    : undefined;
+  const programmes = await db
+    .selectFrom('place_programmes as pp')
+    .innerJoin('programmes as p', 'p.id', 'pp.programme_id')
+    .select(['p.id', 'p.name'])
+    .where('pp.place_id', '=', placeId)
+    .orderBy('p.name')
+    .execute();
+  return { place, departementCode: where.code, departementName: where.name, organisationName: organisation?.name ?? null, programmes, label: await currentLabel(db, placeId) };
+}
+
+async function requireManager(db: Kysely<DB>, principal: Principal, details: PlaceDetails) {
+  if (!(await canManagePlace(db, principal, { organisation_id: details.place.organisation_id, departement_code: details.departementCode }))) {
+    throw forbidden('Vous ne pouvez modifier que les lieux de votre structure, ou ceux de votre territoire si vous êtes un hub.');
+  }
+}
+
+/** Programmes whose territory includes the place: those it may choose to accept. */
+export async function programmesOpenToPlace(db: Kysely<DB>, placeId: number) {
+  return db
+    .selectFrom('programmes as pr')
+    .select(['pr.id', 'pr.name'])
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('programme_departements as pd')
+          .innerJoin('communes as c', 'c.departement_code', 'pd.departement_code')
+          .innerJoin('places as p', 'p.commune_code', 'c.insee_code')
+          .whereRef('pd.programme_id', '=', 'pr.id')
+          .where('p.id', '=', placeId)
+          .select(sql`1`.as('one')),
+      ),
+    )
+    .orderBy('pr.name')
+    .execute();
+}
+
+export interface PlaceExtras {
+  stepFreeAccess?: boolean | null;
+  accessibilityNotes?: string | null;
+  /** The programmes whose vouchers the place accepts (the pass numérique). */
+  programmeIds?: number[];
+}
+
+/** Validates a place as the standard requires and finds its commune; throws the reasons field by field. */
+async function validatedColumns(db: Kysely<DB>, raw: Record<string, unknown>) {
+  const verdict = validateStandardRow(raw);
+  if (!verdict.ok) throw new PlaceValidationError(verdict.errors);
+  const commune = resolveCommune(verdict.place, await loadCommunesFor(db, verdict.place));
+  if ('field' in commune) throw new PlaceValidationError([commune]);
+  return placeColumns({ ...verdict.place, commune: commune.name, code_insee: commune.insee_code }, commune);
+}
+
+async function replaceProgrammes(trx: Kysely<DB>, placeId: number, programmeIds: number[], allowed: number[]) {
+  const refused = programmeIds.filter((id) => !allowed.includes(id));
+  if (refused.length) throw new DomainError(422, 'programme_hors_territoire', 'Un lieu ne peut accepter que les chèques des programmes de son territoire.');
+  await trx.deleteFrom('place_programmes').where('place_id', '=', placeId).where('programme_id', 'not in', programmeIds.length ? programmeIds : [0]).execute();
+  if (programmeIds.length) {
+    await trx.insertInto('place_programmes').values(programmeIds.map((programmeId) => ({ place_id: placeId, programme_id: programmeId }))).onConflict((oc) => oc.doNothing()).execute();
+  }
+}
+
+/** A mediator registers a place of their organisation (or a hub one of its territory). */
+export async function createPlace(db: Kysely<DB>, principal: Principal, organisationId: number | null, raw: Record<string, unknown>, extras: PlaceExtras = {}): Promise<number> {
+  const columns = await validatedColumns(db, { ...raw, id: 'nouveau', date_maj: new Date().toISOString().slice(0, 10) });
+  const { standard_id: _generated, ...rest } = columns;
+  const departement = await db.selectFrom('communes').select('departement_code').where('insee_code', '=', rest.commune_code).executeTakeFirstOrThrow();
+  if (!(await canManagePlace(db, principal, { organisation_id: organisationId, departement_code: departement.departement_code }))) {
+    throw forbidden('Vous ne pouvez enregistrer un lieu que pour votre structure, ou sur votre territoire si vous êtes un hub.');
+  }
+  return db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('places')
+      .values({ ...rest, organisation_id: organisationId, step_free_access: extras.stepFreeAccess ?? null, accessibility_notes: extras.accessibilityNotes ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (extras.programmeIds) await replaceProgrammes(trx, id, extras.programmeIds, (await programmesOpenToPlace(trx, id)).map((p) => p.id));
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId, action: 'place.created', placeId: id, details: { name: rest.name } });
+    return id;
+  });
+}
+
+/** Publishes changes to a place's offer: the standard's fields given in `changes`, the rest kept. */
+export async function updatePlace(db: Kysely<DB>, principal: Principal, placeId: number, changes: Record<string, unknown>, extras: PlaceExtras = {}): Promise<void> {
+  const details = await getPlace(db, placeId);
+  await requireManager(db, principal, details);
+  const current = standardFileRow(standardRecord(details.place));
+  const columns = await validatedColumns(db, { ...current, ...changes, id: details.place.standard_id, date_maj: new Date().toISOString().slice(0, 10) });
+  const { standard_id: _same, ...rest } = columns;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('places')
+      .set({
+        ...rest,
+        step_free_access: extras.stepFreeAccess === undefined ? details.place.step_free_access : extras.stepFreeAccess,
+        accessibility_notes: extras.accessibilityNotes === undefined ? details.place.accessibility_notes : extras.accessibilityNotes,
+        updated_at: new Date(),
+      })
+      .where('id', '=', placeId)
+      .execute();
+    if (extras.programmeIds) await replaceProgrammes(trx, placeId, extras.programmeIds, (await programmesOpenToPlace(trx, placeId)).map((p) => p.id));
+    await recordAudit(trx, {
+      actorUserId: principal.userId,
+      organisationId: details.place.organisation_id,
+      action: 'place.updated',
+      placeId,
+      details: { fields: Object.keys(changes), programmeIds: extras.programmeIds ?? null },
+    });
+  });
+}
+
+/** The places a principal runs as a mediator. */
+export async function placesOfOrganisations(db: Kysely<DB>, organisationIds: number[]) {
+  if (organisationIds.length === 0) return [];
+  return db
+    .selectFrom('places')
+    .select(['id', 'name', 'address', 'postal_code', 'commune_name', 'active'])
+    .where('organisation_id', 'in', organisationIds)
+    .orderBy('name')
+    .execute();
+}

@@ -1,0 +1,82 @@
+import type { Kysely } from 'kysely';
+import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import type { DB } from '../../db/schema.js';
+import { covers, placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
+import { recordAudit } from '../../shared/audit.js';
+import { conflict, DomainError, forbidden, notFound } from '../../shared/errors.js';
+import { validateBankDetails } from '../domain/bank.js';
+import { toSepaText, SepaTextError } from '../domain/sepa-text.js';
+
+const isPlaceMediator = (principal: Principal, organisationId: number | null) => organisationId !== null && organisationsWithRole(principal, 'mediator').includes(organisationId);
+
+/** A place's mediators enter the bank details; nothing is paid to them until a second person confirms. */
+export async function requestBankDetails(db: Kysely<DB>, principal: Principal, placeId: number, input: { holderName: string; iban: string; bic: string }): Promise<number> {
+  const place = await placeLocation(db, placeId);
+  if (!isPlaceMediator(principal, place.organisation_id)) throw forbidden('Seuls les médiateurs du lieu peuvent saisir ses coordonnées bancaires.');
+  const verdict = validateBankDetails(input.iban, input.bic);
+  if (!verdict.ok) throw new DomainError(422, `${verdict.field}_invalide`, verdict.reason, { field: verdict.field });
+  const holderName = input.holderName.trim();
+  if (!holderName) throw new DomainError(422, 'titulaire_manquant', 'Indiquez le titulaire du compte, tel qu’il figure sur le RIB.', { field: 'titulaire' });
+  try {
+    toSepaText(holderName, 70);
+  } catch (error) {
+    if (error instanceof SepaTextError) throw new DomainError(422, 'titulaire_invalide', `Le nom du titulaire ne peut pas figurer dans un virement : ${error.characters.join(' ')}.`, { field: 'titulaire' });
+    throw error;
+  }
+  return db.transaction().execute(async (trx) => {
+    // A new request replaces a pending one: the confirmation always applies to what is shown.
+    await trx.updateTable('bank_accounts').set({ status: 'cancelled' }).where('place_id', '=', placeId).where('status', '=', 'pending').execute();
+    const { id } = await trx
+      .insertInto('bank_accounts')
+      .values({ place_id: placeId, holder_name: holderName, iban: verdict.iban, bic: verdict.bic, status: 'pending', requested_by: principal.userId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId, action: 'bank_account.requested', details: { bankAccountId: id, ibanEnd: verdict.iban.slice(-4), bic: verdict.bic } });
+    return id;
+  });
+}
+
+/**
+ * The two-person rule against the classic fraud of a diverted IBAN: another mediator of the place's organisation,
+ * the hub of its territory or the administration confirms; never the person who entered it.
+ */
+export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, bankAccountId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const account = await trx.selectFrom('bank_accounts').selectAll().where('id', '=', bankAccountId).forUpdate().executeTakeFirst();
+    if (!account) throw notFound('Ces coordonnées bancaires n’existent pas.');
+    if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
+    if (account.requested_by === principal.userId) throw forbidden('Une autre personne que celle qui a saisi l’IBAN doit le confirmer.', 'meme_personne');
+    const place = await placeLocation(trx, account.place_id);
+    const allowed = isPlaceMediator(principal, place.organisation_id) || covers(await reviewedDepartements(trx, principal), place.departement_code);
+    if (!allowed) throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration peuvent confirmer ces coordonnées.');
+    await trx.updateTable('bank_accounts').set({ status: 'superseded' }).where('place_id', '=', account.place_id).where('status', '=', 'confirmed').execute();
+    await trx.updateTable('bank_accounts').set({ status: 'confirmed', confirmed_by: principal.userId, confirmed_at: new Date() }).where('id', '=', bankAccountId).execute();
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId: place.id, action: 'bank_account.confirmed', details: { bankAccountId, requestedBy: account.requested_by, ibanEnd: account.iban.slice(-4) } });
+  });
+}
+
+export async function bankDetailsOfPlace(db: Kysely<DB>, placeId: number) {
+  const rows = await db
+    .selectFrom('bank_accounts as b')
+    .innerJoin('users as u', 'u.id', 'b.requested_by')
+    .leftJoin('users as c', 'c.id', 'b.confirmed_by')
+    .select(['b.id', 'b.holder_name', 'b.iban', 'b.bic', 'b.status', 'b.requested_at', 'b.requested_by', 'u.display_name as requested_by_name', 'c.display_name as confirmed_by_name', 'b.confirmed_at'])
+    .where('b.place_id', '=', placeId)
+    .where('b.status', 'in', ['pending', 'confirmed'])
+    .execute();
+  return { confirmed: rows.find((r) => r.status === 'confirmed') ?? null, pending: rows.find((r) => r.status === 'pending') ?? null };
+}
+
+/** Pending bank details a reviewer (hub, administration) may confirm on their territory. */
+export async function pendingBankDetails(db: Kysely<DB>, principal: Principal) {
+  const departements = await reviewedDepartements(db, principal);
+  let query = db
+    .selectFrom('bank_accounts as b')
+    .innerJoin('places as p', 'p.id', 'b.place_id')
+    .innerJoin('communes as c', 'c.insee_code', 'p.commune_code')
+    .select(['b.id', 'b.place_id', 'p.name as place_name', 'b.holder_name', 'b.iban', 'b.bic', 'b.requested_at'])
+    .where('b.status', '=', 'pending')
+    .orderBy('b.requested_at');
+  if (departements) query = query.where('c.departement_code', 'in', departements.length ? departements : ['']);
+  return query.execute();
+}
