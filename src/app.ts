@@ -1,3 +1,4 @@
+import { httpStatus } from './http/errors.js';
 import './shared/zod-french.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -132,8 +133,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const api = request.url.startsWith('/api/');
     if (error instanceof DomainError) {
-      if (api) return reply.status(error.status).send({ error: error.code, message: error.message, ...error.details });
-      return renderPage(request, reply, 'error.njk', { title: 'Action impossible', message: error.message }, error.status);
+      if (api) return reply.status(httpStatus(error)).send({ error: error.code, message: error.message, ...error.details });
+      return renderPage(request, reply, 'error.njk', { title: 'Action impossible', message: error.message }, httpStatus(error));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issues = error.validation.map((issue) => ({ field: issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), message: issue.message }));

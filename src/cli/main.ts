@@ -106,7 +106,7 @@ users
   .action((options: { email: string; organisation: string; role: Role; name?: string; password?: string; orgAdmin?: boolean }) =>
     withPlatform(async (platform) => {
       const password = options.password ?? process.env.INCLUSIF_PASSWORD;
-      if (!password) throw new DomainError(422, 'mot_de_passe', 'Indiquez un mot de passe avec --password ou la variable INCLUSIF_PASSWORD.');
+      if (!password) throw new DomainError('invalid', 'mot_de_passe', 'Indiquez un mot de passe avec --password ou la variable INCLUSIF_PASSWORD.');
       const id = await createUser(
         platform.db,
         { email: options.email, displayName: options.name ?? options.email, password, organisationId: Number(options.organisation), role: options.role, isOrgAdmin: options.orgAdmin ?? false },

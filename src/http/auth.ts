@@ -35,7 +35,7 @@ export async function principalFromSession(request: FastifyRequest): Promise<Pri
 
 export function requireApiPrincipal(request: FastifyRequest): Principal {
   if (!request.principal) {
-    throw new DomainError(401, 'non_authentifie', 'Authentification requise : envoyez un en-tête « Authorization: Bearer <jeton> » (voir « inclusif tokens create »).');
+    throw new DomainError('unauthenticated', 'non_authentifie', 'Authentification requise : envoyez un en-tête « Authorization: Bearer <jeton> » (voir « inclusif tokens create »).');
   }
   return request.principal;
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal } from '../accounts/use-cases/principal.js';
 import { DomainError } from '../shared/errors.js';
+import { httpStatus } from './errors.js';
 
 interface NavigationLink {
   href: string;
@@ -40,12 +41,21 @@ export function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
+/** A refusal as a form shows it: the French message, the HTTP status of its kind, its code and details. */
+export interface FormRefusal {
+  message: string;
+  status: number;
+  code: string;
+  details: Record<string, unknown>;
+  error: DomainError;
+}
+
 /** Runs a form action; a refusal re-renders the form with its French message (and status) instead of an error page. */
-export async function withFormErrors(action: () => Promise<unknown>, onError: (error: DomainError) => unknown) {
+export async function withFormErrors(action: () => Promise<unknown>, onError: (refusal: FormRefusal) => unknown) {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof DomainError) return onError(error);
+    if (error instanceof DomainError) return onError({ message: error.message, status: httpStatus(error), code: error.code, details: error.details, error });
     throw error;
   }
 }

@@ -58,7 +58,7 @@ describe(`funders: warnings, expiry and report on ${testDatabaseKind}`, () => {
     assert.deepEqual(report.reach.ageBands, [{ label: '60-74 ans', booklets: null }], 'un seul carnet remis : masqué');
     const state = await funderReport(platform.db, world.state.principal, world.state.organisationId);
     assert.equal(state.orders.find((o) => o.orderId === world.orderId)!.role, 'cofunded');
-    await assert.rejects(funderReport(platform.db, world.otherFunder.principal, world.funder.organisationId), (e: unknown) => e instanceof DomainError && e.status === 403);
+    await assert.rejects(funderReport(platform.db, world.otherFunder.principal, world.funder.organisationId), (e: unknown) => e instanceof DomainError && e.kind === 'forbidden');
   });
 
   test('API: the report as JSON and as CSV for a French spreadsheet; another funder is refused', async () => {

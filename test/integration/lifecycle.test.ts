@@ -1,3 +1,4 @@
+import { httpStatus as httpStatusOf } from '../../src/http/errors.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
@@ -15,7 +16,7 @@ import { DomainError } from '../../src/shared/errors.js';
 import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
 import { buildWorld, serialsOfBooklet } from '../support/world.js';
 
-const refusal = (status: number, code: string) => (error: unknown) => error instanceof DomainError && error.status === status && error.code === code;
+const refusal = (status: number, code: string) => (error: unknown) => error instanceof DomainError && httpStatusOf(error) === status && error.code === code;
 
 describe(`pass lifecycle on ${testDatabaseKind}`, () => {
   let platform: Awaited<ReturnType<typeof openTestPlatform>>;
@@ -50,7 +51,7 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
     assert.equal(result.amountCents, 1000);
     await assert.rejects(redeemVoucher(platform, world.mediatorB.principal, code(serial!), world.placeB), (error: unknown) => {
       assert.ok(error instanceof DomainError);
-      assert.equal(error.status, 409);
+      assert.equal(httpStatusOf(error), 409);
       assert.equal(error.details.placeName, result.place.name);
       assert.equal(error.details.redeemedAt, result.redeemedAt);
       return true;

@@ -1,3 +1,4 @@
+import { httpStatus as httpStatusOf } from '../../src/http/errors.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -23,7 +24,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 
 const refusal = (status: number, code: string) => (error: unknown) => {
   assert.ok(error instanceof DomainError, String(error));
-  assert.equal(error.status, status, error.message);
+  assert.equal(httpStatusOf(error), status, error.message);
   assert.equal(error.code, code);
   return true;
 };

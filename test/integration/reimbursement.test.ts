@@ -1,3 +1,4 @@
+import { httpStatus as httpStatusOf } from '../../src/http/errors.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ const XSD = path.resolve('test/fixtures/pain.001.001.03.xsd');
 
 const refusal = (status: number, code?: string) => (error: unknown) => {
   assert.ok(error instanceof DomainError, String(error));
-  assert.equal(error.status, status, error.message);
+  assert.equal(httpStatusOf(error), status, error.message);
   if (code) assert.equal(error.code, code);
   return true;
 };

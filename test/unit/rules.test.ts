@@ -1,3 +1,4 @@
+import { httpStatus as httpStatusOf } from '../../src/http/errors.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -77,7 +78,7 @@ test('each redemption refusal has its own status and French message', () => {
   const later = new Date('2027-01-01T00:00:00Z');
   const voucher = { status: 'handed' as const, expiresAt: later, redeemedAt: null, redeemedPlaceName: null, allowDirectHanding: false };
   const place = { active: true, inProgrammeTerritory: true, labelValid: true, acceptsProgramme: true, offersEligibleService: true };
-  const statusOf = (error: DomainError) => [error.status, error.code];
+  const statusOf = (error: DomainError) => [httpStatusOf(error), error.code];
   assert.deepEqual(statusOf(explainRefusal(null, place, now)), [404, 'cheque_inconnu']);
   const used = explainRefusal({ ...voucher, status: 'redeemed', redeemedAt: now, redeemedPlaceName: 'Médiathèque' }, place, now);
   assert.deepEqual(statusOf(used), [409, 'deja_encaisse']);

@@ -1,3 +1,4 @@
+import { httpStatus } from '../../http/errors.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { field, renderPage } from '../../http/page.js';
 import { requirePagePrincipal, SESSION_COOKIE } from '../../http/auth.js';
@@ -46,21 +47,21 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
   app.get('/invitation/:token', async (request, reply) => {
     const { token } = request.params as { token: string };
     const invitation = await findInvitation(db, token);
-    if (!invitation) throw new DomainError(404, 'invitation_invalide', 'Cette invitation n’existe pas, a expiré ou a déjà été utilisée. Demandez-en une nouvelle à votre collègue.');
+    if (!invitation) throw new DomainError('not_found', 'invitation_invalide', 'Cette invitation n’existe pas, a expiré ou a déjà été utilisée. Demandez-en une nouvelle à votre collègue.');
     return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token });
   });
 
   app.post('/invitation/:token', async (request, reply) => {
     const { token } = request.params as { token: string };
     const invitation = await findInvitation(db, token);
-    if (!invitation) throw new DomainError(404, 'invitation_invalide', 'Cette invitation n’existe pas, a expiré ou a déjà été utilisée.');
+    if (!invitation) throw new DomainError('not_found', 'invitation_invalide', 'Cette invitation n’existe pas, a expiré ou a déjà été utilisée.');
     try {
       const userId = await acceptInvitation(db, token, field(request.body, 'displayName'), field(request.body, 'password'));
       void reply.setCookie(SESSION_COOKIE, await createSession(db, userId), cookieOptions);
       return reply.redirect('/espace', 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token, error: error.message }, error.status);
+      return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token, error: error.message }, httpStatus(error));
     }
   });
 

@@ -67,7 +67,7 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
     { schema: { tags: ['commandes'], summary: 'Carnets d’une commande émise, prêts à imprimer (PDF A4)', params: z.object({ id }) } },
     async (request, reply) => {
       const order = await getOrder(db, requireApiPrincipal(request), request.params.id);
-      if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError(409, 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
+      if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError('conflict', 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
       return reply.type('application/pdf').send(bookletsPdf(printableBooklets(db, secret, { orderId: order.id }), { publicUrl: app.platform.config.publicUrl }));
     },
   );

@@ -52,7 +52,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const order = await getOrder(db, principal, Number((request.params as { id: string }).id));
-    if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError(409, 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
+    if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError('conflict', 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
     return reply
       .type('application/pdf')
       .header('content-disposition', `attachment; filename="carnets-commande-${order.id}.pdf"`)
@@ -66,7 +66,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const report = await funderReport(db, principal, Number(id));
     if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
     if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
-    if (file !== 'rapport') throw new DomainError(404, 'introuvable', 'Cette page n’existe pas.');
+    if (file !== 'rapport') throw new DomainError('not_found', 'introuvable', 'Cette page n’existe pas.');
     return renderPage(request, reply, 'funder-report.njk', { title: `Rapport de ${report.funder.name}`, report, smallCount: SMALL_COUNT });
   });
 
@@ -94,7 +94,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         const faceValueCents = parseEurosToCents(field(body, 'faceValue') || '10');
-        if (faceValueCents === null || faceValueCents <= 0) throw new DomainError(422, 'valeur', 'La valeur faciale doit être un montant en euros, par exemple 10 ou 12,50.');
+        if (faceValueCents === null || faceValueCents <= 0) throw new DomainError('invalid', 'valeur', 'La valeur faciale doit être un montant en euros, par exemple 10 ou 12,50.');
         await createProgramme(db, principal, {
           name: field(body, 'name'),
           departementCodes: field(body, 'departements').split(/[\s,;]+/).filter(Boolean),

@@ -20,7 +20,7 @@ export interface BookletBalance {
   bookletId: number;
 }
 
-export const bookletNotFound = () => new DomainError(404, 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
+export const bookletNotFound = () => new DomainError('not_found', 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
 
 /** What a person sees with the number and PIN printed on their booklet: no account, no name. */
 /** The booklet's serial when the PIN printed on its cover matches; the same refusal for a bad number or PIN. */

@@ -104,9 +104,9 @@ const REFUSAL_WINDOW_MS = 15 * 60_000;
 const MAX_REFUSALS = Number(process.env.REDEEM_MAX_REFUSALS ?? 50);
 
 export async function limitRefusals(db: Kysely<DB>, principal: Principal | null, error: unknown): Promise<never> {
-  if (principal && error instanceof DomainError && (error.status === 422 || error.status === 404)) {
+  if (principal && error instanceof DomainError && (error.kind === 'invalid' || error.kind === 'not_found')) {
     const { current } = await countHit(db, `redeem-refusals|${principal.userId}`, REFUSAL_WINDOW_MS);
-    if (current > MAX_REFUSALS) throw new DomainError(429, 'trop_de_tentatives', 'Trop de codes refusés : patientez un quart d’heure avant de réessayer.');
+    if (current > MAX_REFUSALS) throw new DomainError('too_many', 'trop_de_tentatives', 'Trop de codes refusés : patientez un quart d’heure avant de réessayer.');
   }
   throw error;
 }

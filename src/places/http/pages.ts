@@ -1,3 +1,4 @@
+import { httpStatus } from '../../http/errors.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { requirePagePrincipal } from '../../http/auth.js';
@@ -93,7 +94,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     try {
       return renderPage(request, reply, 'places-search.njk', { ...page, search: await searchPlaces(db, toSearchQuery(parsed.data)) });
     } catch (error) {
-      if (error instanceof DomainError) return renderPage(request, reply, 'places-search.njk', { ...page, error: error.message }, error.status);
+      if (error instanceof DomainError) return renderPage(request, reply, 'places-search.njk', { ...page, error: error.message }, httpStatus(error));
       throw error;
     }
   });
@@ -145,7 +146,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/lieux/${id}/modifier?enregistre=1`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return formPage(request, reply, { form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, error.status);
+      return formPage(request, reply, { form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, httpStatus(error));
     }
   });
 
@@ -167,7 +168,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/lieux/${placeId}/modifier?enregistre=1`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return formPage(request, reply, { placeId, form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, error.status);
+      return formPage(request, reply, { placeId, form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, httpStatus(error));
     }
   });
 
@@ -203,7 +204,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       return labelApplicationPage(request, reply, placeId, { success: 'Votre demande de label est envoyée au hub de votre territoire.' });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return labelApplicationPage(request, reply, placeId, { error: error.message, ticked: values(request.body, 'criteres').map(Number) }, error.status);
+      return labelApplicationPage(request, reply, placeId, { error: error.message, ticked: values(request.body, 'criteres').map(Number) }, httpStatus(error));
     }
   });
 
@@ -247,12 +248,12 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       : kind === 'refuse' || kind === 'suspend' || kind === 'reinstate' ? { kind, reason }
       : null;
     try {
-      if (!decision) throw new DomainError(422, 'decision_inconnue', 'Choisissez une décision.');
+      if (!decision) throw new DomainError('invalid', 'decision_inconnue', 'Choisissez une décision.');
       await decideLabel(db, principal, labelId, decision);
       return reply.redirect('/labels?decision=1', 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return labelReviewPage(request, reply, principal, labelId, { error: error.message }, error.status);
+      return labelReviewPage(request, reply, principal, labelId, { error: error.message }, httpStatus(error));
     }
   });
 
@@ -282,7 +283,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       return importPage(request, reply, { report, fileName }, report.written || !report.errors.length ? 200 : 422);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return importPage(request, reply, { error: error.message }, error.status);
+      return importPage(request, reply, { error: error.message }, httpStatus(error));
     }
   });
 
@@ -305,7 +306,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.get('/admin/criteres', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    if (!isAdmin(principal)) throw new DomainError(403, 'interdit', 'La grille de labellisation est tenue par l’administration nationale.');
+    if (!isAdmin(principal)) throw new DomainError('forbidden', 'interdit', 'La grille de labellisation est tenue par l’administration nationale.');
     return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true) });
   });
 
@@ -324,7 +325,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
       return reply.redirect('/admin/criteres', 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true), error: error.message }, error.status);
+      return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true), error: error.message }, httpStatus(error));
     }
   });
 };

@@ -11,7 +11,7 @@ export interface SourceRow {
 export type FileFormat = 'csv' | 'json';
 
 function unreadable(reason: string): DomainError {
-  return new DomainError(422, 'fichier_illisible', `Le fichier ne peut pas être lu : ${reason}`);
+  return new DomainError('invalid', 'fichier_illisible', `Le fichier ne peut pas être lu : ${reason}`);
 }
 
 export function detectFormat(content: string, fileName?: string): FileFormat {

@@ -72,7 +72,7 @@ export async function applyForLabel(db: Kysely<DB>, principal: Principal, placeI
   const criteria = await listCriteria(db);
   const missing = criteria.filter((c) => !input.criteriaMet.includes(c.id));
   if (missing.length) {
-    throw new DomainError(422, 'criteres_manquants', `Chaque critère doit être rempli pour demander le label. Manque : ${missing.map((c) => `« ${c.title} »`).join(', ')}.`, { missing: missing.map((c) => c.id) });
+    throw new DomainError('invalid', 'criteres_manquants', `Chaque critère doit être rempli pour demander le label. Manque : ${missing.map((c) => `« ${c.title} »`).join(', ')}.`, { missing: missing.map((c) => c.id) });
   }
   return db.transaction().execute(async (trx) => {
     const current = await currentLabel(trx, placeId);

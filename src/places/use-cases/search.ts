@@ -53,7 +53,7 @@ export const MAX_RESULTS = 100;
 const COORDINATES = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
 
 function unknownOrigin(near: string): DomainError {
-  return new DomainError(404, 'commune_introuvable', `Aucune commune ne correspond à « ${near} » : essayez un code postal (5 chiffres) ou le nom exact de la commune.`);
+  return new DomainError('not_found', 'commune_introuvable', `Aucune commune ne correspond à « ${near} » : essayez un code postal (5 chiffres) ou le nom exact de la commune.`);
 }
 
 /**
@@ -69,7 +69,7 @@ export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origi
     return { label: `${lat}, ${lon}`, lat, lon, communeCode: null };
   }
   const text = near.trim();
-  if (!text) throw new DomainError(422, 'recherche_vide', 'Indiquez une commune, un code postal ou des coordonnées.');
+  if (!text) throw new DomainError('invalid', 'recherche_vide', 'Indiquez une commune, un code postal ou des coordonnées.');
   const candidates = await searchCommunes(db, text, 20);
   if (candidates.length === 0) throw unknownOrigin(near);
   const isCode = /^[0-9][0-9AB][0-9]{3}$/i.test(text);

@@ -23,7 +23,7 @@ export interface PlaceDetails {
 /** A form's input rejected field by field: the page shows each reason beside its field. */
 export class PlaceValidationError extends DomainError {
   constructor(public readonly fieldErrors: FieldError[]) {
-    super(422, 'lieu_invalide', `Le lieu n’est pas enregistré : ${fieldErrors.map((e) => `${e.field} : ${e.reason}`).join(' ; ')}.`, { errors: fieldErrors });
+    super('invalid', 'lieu_invalide', `Le lieu n’est pas enregistré : ${fieldErrors.map((e) => `${e.field} : ${e.reason}`).join(' ; ')}.`, { errors: fieldErrors });
   }
 }
 
@@ -92,7 +92,7 @@ async function validatedColumns(db: Kysely<DB>, raw: Record<string, unknown>) {
 
 async function replaceProgrammes(trx: Kysely<DB>, placeId: number, programmeIds: number[], allowed: number[]) {
   const refused = programmeIds.filter((id) => !allowed.includes(id));
-  if (refused.length) throw new DomainError(422, 'programme_hors_territoire', 'Un lieu ne peut accepter que les chèques des programmes de son territoire.');
+  if (refused.length) throw new DomainError('invalid', 'programme_hors_territoire', 'Un lieu ne peut accepter que les chèques des programmes de son territoire.');
   await trx.deleteFrom('place_programmes').where('place_id', '=', placeId).where('programme_id', 'not in', programmeIds.length ? programmeIds : [0]).execute();
   if (programmeIds.length) {
     await trx.insertInto('place_programmes').values(programmeIds.map((programmeId) => ({ place_id: placeId, programme_id: programmeId }))).onConflict((oc) => oc.doNothing()).execute();

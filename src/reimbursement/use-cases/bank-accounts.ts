@@ -14,13 +14,13 @@ export async function requestBankDetails(db: Kysely<DB>, principal: Principal, p
   const place = await placeLocation(db, placeId);
   if (!isPlaceMediator(principal, place.organisation_id)) throw forbidden('Seuls les médiateurs du lieu peuvent saisir ses coordonnées bancaires.');
   const verdict = validateBankDetails(input.iban, input.bic);
-  if (!verdict.ok) throw new DomainError(422, `${verdict.field}_invalide`, verdict.reason, { field: verdict.field });
+  if (!verdict.ok) throw new DomainError('invalid', `${verdict.field}_invalide`, verdict.reason, { field: verdict.field });
   const holderName = input.holderName.trim();
-  if (!holderName) throw new DomainError(422, 'titulaire_manquant', 'Indiquez le titulaire du compte, tel qu’il figure sur le RIB.', { field: 'titulaire' });
+  if (!holderName) throw new DomainError('invalid', 'titulaire_manquant', 'Indiquez le titulaire du compte, tel qu’il figure sur le RIB.', { field: 'titulaire' });
   try {
     toSepaText(holderName, 70);
   } catch (error) {
-    if (error instanceof SepaTextError) throw new DomainError(422, 'titulaire_invalide', `Le nom du titulaire ne peut pas figurer dans un virement : ${error.characters.join(' ')}.`, { field: 'titulaire' });
+    if (error instanceof SepaTextError) throw new DomainError('invalid', 'titulaire_invalide', `Le nom du titulaire ne peut pas figurer dans un virement : ${error.characters.join(' ')}.`, { field: 'titulaire' });
     throw error;
   }
   return db.transaction().execute(async (trx) => {
