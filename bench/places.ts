@@ -10,6 +10,7 @@ import { readConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { loadTerritoriesIfEmpty } from '../src/territories/use-cases/load.js';
+import { SYSTEM_PRINCIPAL } from '../src/accounts/domain/principal.js';
 import { importPlaces } from '../src/places/use-cases/import.js';
 import { nearestCandidates, searchByFullScan, type SearchFilters } from '../src/places/use-cases/search.js';
 import { COSTS, SERVICES, STANDARD_FIELDS, SUPPORT_MODES } from '../src/places/domain/standard.js';
@@ -131,10 +132,10 @@ export async function benchPlaces(report: (line: string) => void) {
     fs.writeFileSync(filePath, file);
 
     const started = performance.now();
-    const imported = await importPlaces(database.db, null, fs.readFileSync(filePath, 'utf8'), { fileName: filePath });
+    const imported = await importPlaces(database.db, SYSTEM_PRINCIPAL, fs.readFileSync(filePath, 'utf8'), { fileName: filePath });
     const importSeconds = (performance.now() - started) / 1000;
     const againStarted = performance.now();
-    const again = await importPlaces(database.db, null, file, { fileName: filePath });
+    const again = await importPlaces(database.db, SYSTEM_PRINCIPAL, file, { fileName: filePath });
     const againSeconds = (performance.now() - againStarted) / 1000;
     report(`places import PostgreSQL, ${PLACE_COUNT} places (${(file.length / 1e6).toFixed(1)} MB CSV, ${distinctHours} distinct opening hours): ${importSeconds.toFixed(2)} s, created ${imported.created}, errors ${imported.errors.length} | same file again ${againSeconds.toFixed(2)} s, unchanged ${again.unchanged} | target < 20 s`);
     await sql`analyze`.execute(database.db);

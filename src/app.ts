@@ -9,7 +9,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyView from '@fastify/view';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
@@ -37,6 +37,10 @@ import { TokenPrincipalCache } from './accounts/use-cases/token-cache.js';
 import { principalFromBearer, principalFromSession } from './http/auth.js';
 import { renderPage } from './http/page.js';
 import { configureTemplates } from './http/templates.js';
+import { frameworkErrors, InputRefusal, parseFormBody, registerInputGuards, sendInputRefusal } from './http/input-guards.js';
+import { registerPolicyGate } from './http/policy-gate.js';
+import { createMailer, type Mailer } from './shared/mailer.js';
+import { ALL_PERMISSIONS, ALL_ROUTES } from './http/route-table.js';
 
 export interface Platform {
   db: Kysely<DB>;
@@ -45,11 +49,14 @@ export interface Platform {
   kind: DatabaseKind;
   secret: string;
   config: Config;
+  /** Invitations, password resets, warnings; SMTP or the log by default, a capture in tests. */
+  mailer?: Mailer;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     platform: Platform;
+    mailer: Mailer;
   }
 }
 
@@ -63,20 +70,29 @@ function tileOrigin(template: string): string[] {
   }
 }
 
-export async function buildApp(platform: Platform, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function buildApp(platform: Platform, options: { logger?: boolean; onRoute?: (route: RouteOptions) => void } = {}): Promise<FastifyInstance> {
   // A broken items file must stop the start, with every problem listed, rather than a diagnostic half-way.
   loadItemBank(platform.config.diagnosticItemsFile);
   const app = Fastify({
     logger: options.logger ? { level: platform.config.logLevel } : false,
-    trustProxy: true,
+    // X-Forwarded-For only from the proxies the operator names (TRUST_PROXY): anyone else could pick their address.
+    trustProxy: platform.config.trustProxy,
     // The API answers in French and names the fields it refuses; Fastify's coercion stays off.
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors,
   });
   app.decorate('platform', platform);
+  // Lets a caller (the bad-input tests) see every route as it is registered.
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.decorate('mailer', platform.mailer ?? createMailer(platform.config, (line) => app.log.info(line)));
   app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
   app.decorateRequest('principal', null);
+  // Before any route exists: every route registered from here on must name its action (policy-gate.ts).
+  registerPolicyGate(app, ALL_PERMISSIONS, ALL_ROUTES);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Before any route: NUL, broken Unicode, non-UTF-8 bytes and absurd JSON nesting are refused with 400.
+  registerInputGuards(app);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -89,9 +105,16 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
         upgradeInsecureRequests: platform.config.secureCookies ? [] : null,
       },
     },
+    // HSTS only when the platform is served over HTTPS: over plain HTTP it would be ignored at best.
+    hsts: platform.config.publicUrl.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  // Pages and API answers carry personal or money data (IBANs, statements, booklets): never stored by a browser
+  // or a proxy cache. Only the static assets may be cached.
+  app.addHook('onSend', async (request, reply) => {
+    if (!/^\/(dsfr|assets|leaflet)\//.test(request.url)) void reply.header('cache-control', 'no-store');
   });
   await app.register(fastifyCookie, { secret: platform.secret, hook: 'onRequest' });
-  await app.register(fastifyFormbody);
+  await app.register(fastifyFormbody, { parser: parseFormBody });
   // Uploaded files arrive as form fields, so the CSRF check reads the token from the parsed body as for any form.
   await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
   await app.register(fastifyCsrf, {
@@ -132,6 +155,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const api = request.url.startsWith('/api/');
+    if (error instanceof InputRefusal) return sendInputRefusal(request, reply, error);
     if (error instanceof DomainError) {
       if (api) return reply.status(httpStatus(error)).send({ error: error.code, message: error.message, ...error.details });
       return renderPage(request, reply, 'error.njk', { title: 'Action impossible', message: error.message }, httpStatus(error));

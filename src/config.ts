@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Everything the platform reads from its environment, in one place. */
@@ -29,13 +30,37 @@ export interface Config {
   mailFrom: string;
   /** The diagnostic's items (JSON, see docs/DIAGNOSTIC.md); empty: the bundled file. */
   diagnosticItemsFile: string;
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks, Fastify's trustProxy);
+   * false: the header is ignored and the client is the connection's address, so no client picks its own.
+   */
+  trustProxy: false | string[];
+}
+
+/** proxy-addr's names for whole ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: empty or « false » → nobody; otherwise addresses and CIDR blocks separated by commas. */
+export function parseTrustProxy(value: string | undefined): false | string[] {
+  if (!value || value.trim() === '' || value.trim().toLowerCase() === 'false') return false;
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefixValid = prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGES.includes(entry) && (family === 0 || !prefixValid || extra !== undefined)) {
+      throw new Error(`TRUST_PROXY : « ${entry} » n’est ni une adresse IP ni un bloc CIDR (exemple : TRUST_PROXY=10.0.0.5,192.168.0.0/16 ; vide : aucun proxy).`);
+    }
+  }
+  return entries.length ? entries : false;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   return {
     port,
-    host: env.HOST ?? '0.0.0.0',
+    // Loopback by default: the demo's published passwords are never offered to the network by accident.
+    host: env.HOST ?? '127.0.0.1',
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: Number(env.DATABASE_POOL_SIZE ?? 10),
@@ -44,7 +69,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serviceName: env.SERVICE_NAME ?? 'Numérique inclusif',
     operatorName: env.OPERATOR_NAME ?? 'République française',
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
-    secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production',
+    // Secure cookies whenever the platform is published over HTTPS (or in production), unless explicitly turned off.
+    secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production' || (env.PUBLIC_URL ?? '').startsWith('https://'),
     logLevel: env.LOG_LEVEL ?? 'info',
     tokenCacheSeconds: Number(env.TOKEN_CACHE_SECONDS ?? 10),
     mapTilesUrl: env.MAP_TILES_URL ?? 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
@@ -57,5 +83,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL ?? '',
     mailFrom: env.MAIL_FROM ?? 'Numérique inclusif <ne-pas-repondre@inclusif.example>',
     diagnosticItemsFile: env.DIAGNOSTIC_ITEMS_FILE ?? '',
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }

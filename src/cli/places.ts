@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
+import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
 import type { OpenedPlatform } from '../platform.js';
 import { exportCsv, exportJson } from '../places/use-cases/export.js';
 import { importPlaces, type ImportReport } from '../places/use-cases/import.js';
@@ -40,7 +41,8 @@ export function placesCommand(withPlatform: WithPlatform): Command {
         console.error('Lecture et vérification du fichier…');
         const bar = new SingleBar({ format: 'Import {bar} {percentage} % | {value}/{total} lieux', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
         let started = false;
-        const report = await importPlaces(platform.db, null, content, {
+        // The command line is the operator: the system principal, allowed everywhere and journaled as such.
+        const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, content, {
           fileName: file,
           validOnly: options.validOnly,
           mapV0Services: options.mapV0Services,

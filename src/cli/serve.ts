@@ -3,14 +3,36 @@ import { DEMO_PASSWORD } from '../demo/seed.js';
 import { expireVouchers } from '../pass/use-cases/expiry.js';
 import { sendExpiryWarnings } from '../pass/use-cases/expiry-warnings.js';
 import { createMailer } from '../shared/mailer.js';
-import { openPlatform, seedDemoIfEmpty } from '../platform.js';
+import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
+import { verifyPassword } from '../accounts/use-cases/credentials.js';
 import { buildApp } from '../app.js';
 
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * The demo accounts' password is published in the README: a platform that still accepts it is only served on the
+ * loopback interface (HOST defaults to 127.0.0.1), unless ALLOW_DEMO_ON_NETWORK=true says it is on purpose.
+ */
+async function refuseDemoPasswordsOnNetwork(platform: OpenedPlatform, config: Config): Promise<void> {
+  if (LOOPBACK.has(config.host) || process.env.ALLOW_DEMO_ON_NETWORK === 'true') return;
+  const demo = await platform.db.selectFrom('users').select(['email', 'password_hash']).where('email', 'like', '%@demo.inclusif.fr').execute();
+  for (const user of demo) {
+    if (await verifyPassword(user.password_hash, DEMO_PASSWORD)) {
+      await platform.database.close();
+      throw new Error(
+        `Le compte de démonstration ${user.email} a encore le mot de passe publié « ${DEMO_PASSWORD} » : la plateforme refuse d’écouter sur ${config.host}. ` +
+          'Servez-la sur 127.0.0.1 (HOST par défaut), changez ou supprimez les comptes de démonstration, ou posez ALLOW_DEMO_ON_NETWORK=true en connaissance de cause.',
+      );
+    }
+  }
+}
+
 export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   const platform = await openPlatform(config);
   const demoAccounts = loadDemo ? await seedDemoIfEmpty(platform) : null;
+  await refuseDemoPasswordsOnNetwork(platform, config);
   const app = await buildApp(platform, { logger: true });
   // Every instance may run the expiry job: the row locks of its UPDATE expire each voucher once.
   // Warnings are claimed in expiry_warnings before sending, so several instances send each one once.
@@ -36,7 +58,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   await runExpiry();
   const lines = [
     '',
-    `Numérique inclusif est prêt : http://localhost:${config.port}/`,
+    `Numérique inclusif est prêt : http://localhost:${config.port}/ (écoute sur ${config.host}${LOOPBACK.has(config.host) ? ' : cette machine seulement ; HOST=0.0.0.0 pour le réseau' : ''})`,
     `Base : ${platform.kind === 'pglite' ? `PGlite (${config.dataDir})` : 'PostgreSQL'} · API : http://localhost:${config.port}/api/v1/openapi.json`,
   ];
   if (demoAccounts) {

@@ -3,6 +3,8 @@ import * as foundation from './migrations/001_foundation.js';
 import * as places from './migrations/002_places.js';
 import * as reimbursement from './migrations/003_reimbursement.js';
 import * as kit from './migrations/004_kit.js';
+import * as trust from './migrations/005_trust.js';
+import * as throttling from './migrations/006_throttling.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -11,6 +13,8 @@ const migrations: Record<string, Migration> = {
   '002_places': places,
   '003_reimbursement': reimbursement,
   '004_kit': kit,
+  '005_trust': trust,
+  '006_throttling': throttling,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

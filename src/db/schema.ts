@@ -23,7 +23,7 @@ export interface DB {
     lng: number | null;
     population: number | null;
   };
-  organisations: { id: Id; name: string; siret: string | null; departement_code: string | null; created_at: Timestamp };
+  organisations: { id: Id; name: string; siret: string | null; departement_code: string | null; created_at: Timestamp; kinds: Generated<string[]> };
   users: { id: Id; email: string; display_name: string; password_hash: string | null; created_at: Timestamp };
   memberships: { user_id: number; organisation_id: number; role: Role; is_org_admin: Generated<boolean> };
   sessions: { token_hash: string; user_id: number; created_at: Timestamp; expires_at: Timestamp };
@@ -37,8 +37,12 @@ export interface DB {
     created_at: Timestamp;
     expires_at: Timestamp;
     accepted_at: NullableTimestamp;
+    revoked_at: Generated<Date | null>;
   };
+  password_resets: { token_hash: string; user_id: number; created_at: Generated<Date>; expires_at: Timestamp; used_at: NullableTimestamp };
   rate_limits: { key: string; window_start: Timestamp; hits: number };
+  /** Wrong passwords per e-mail typed (its SHA-256): accounts/use-cases/sign-in-throttle.ts. */
+  sign_in_failures: { email_hash: string; failures: number; last_failure_at: Timestamp; blocked_until: NullableTimestamp };
   places: {
     id: Id;
     organisation_id: number | null;
@@ -161,7 +165,15 @@ export interface DB {
     created_at: Timestamp;
   };
   programme_departements: { programme_id: number; departement_code: string };
-  programme_cofunders: { programme_id: number; organisation_id: number; share_bp: number };
+  programme_cofunders: {
+    programme_id: number;
+    organisation_id: number;
+    share_bp: number;
+    status: Generated<'pending' | 'accepted' | 'refused'>;
+    decided_at: NullableTimestamp;
+    decided_by: number | null;
+    refusal_reason: string | null;
+  };
   orders: {
     id: Id;
     programme_id: number;
@@ -194,6 +206,11 @@ export interface DB {
     profile_commune_code: string | null;
     profile_situation: string | null;
     profile_diagnostic_level: number | null;
+    /** 4 for booklets issued before migration 006, 6 since. */
+    pin_digits: Generated<number>;
+    /** Wrong PINs since the last right one; the booklet locks at 10 (pass/use-cases/booklet-pin.ts). */
+    pin_failures: Generated<number>;
+    locked_at: Generated<Date | null>;
   };
   vouchers: {
     serial: number;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
 import { importPlaces } from '../places/use-cases/import.js';
 import { SERVICES } from '../places/domain/standard.js';
 
@@ -66,7 +67,7 @@ export async function importDemoPlaces(db: Kysely<DB>, pivots: (string | null)[]
     };
     rows.push(standardRow(place, null, DEMO_PLACES.length + index));
   }
-  const report = await importPlaces(db, null, JSON.stringify(rows), { fileName: 'demo.json' });
+  const report = await importPlaces(db, SYSTEM_PRINCIPAL, JSON.stringify(rows), { fileName: 'demo.json' });
   if (report.errors.length) throw new Error(`Lieux de démonstration invalides : ${JSON.stringify(report.errors)}`);
   return db.selectFrom('places').select(['id', 'standard_id']).where('standard_id', 'like', 'demo-%').orderBy('id').execute();
 }

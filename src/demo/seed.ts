@@ -6,7 +6,7 @@ import { recordPayment } from '../pass/use-cases/activation.js';
 import { allocateBooklets, handBooklet } from '../pass/use-cases/booklets.js';
 import { issueOrder } from '../pass/use-cases/issuance.js';
 import { placeOrder } from '../pass/use-cases/orders.js';
-import { createProgramme } from '../pass/use-cases/programmes.js';
+import { createProgramme, decideCofunding } from '../pass/use-cases/programmes.js';
 import { luhnDigit } from '../pass/domain/booklet-number.js';
 import { SERVICE_NAMES } from '../pass/domain/profile.js';
 import { DEMO_PLACES, importDemoPlaces } from './places.js';
@@ -78,6 +78,9 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
     ],
     eligibleServices: SERVICE_NAMES.slice(0, 5),
   });
+  // The State accepts its 25 % share, as a co-funder must before any order books against it.
+  const stateFunder = (await loadPrincipal(db, (await db.selectFrom('users').select('id').where('email', '=', 'etat@demo.inclusif.fr').executeTakeFirstOrThrow()).id))!;
+  await decideCofunding(db, stateFunder, { programmeId, organisationId: state, accept: true });
   await labelDemoPlaces(db, places.slice(0, DEMO_PLACES.length).map((p) => p.id), programmeId, hubUserId);
   const paidOrder = await placeOrder(db, funder, { programmeId, bookletCount: 20, vouchersPerBooklet: 10 });
   await issueOrder(db, null, paidOrder);

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hasRole, type Principal } from '../accounts/use-cases/principal.js';
+import { mayAttempt } from '../accounts/domain/permissions.js';
+import { hasRole, type Principal } from '../accounts/domain/principal.js';
+import { ALL_PERMISSIONS, ALL_ROUTES } from './route-table.js';
 import { DomainError } from '../shared/errors.js';
 import { httpStatus } from './errors.js';
 
@@ -8,21 +10,37 @@ interface NavigationLink {
   label: string;
 }
 
-/** The menu shows what the principal's roles allow, nothing more. */
+const MENU: NavigationLink[] = [
+  { href: '/lieux', label: 'Trouver un lieu' },
+  { href: '/commandes', label: 'Commandes' },
+  { href: '/programmes', label: 'Programmes' },
+  { href: '/diagnostic', label: 'Diagnostic' },
+  { href: '/carnets', label: 'Carnets à remettre' },
+  { href: '/encaisser', label: 'Encaisser un chèque' },
+  { href: '/accompagnements', label: 'Ateliers et accompagnements' },
+  { href: '/mes-lieux', label: 'Mes lieux' },
+  { href: '/labels', label: 'Labels et lieux' },
+  { href: '/remboursements', label: 'Remboursements' },
+  { href: '/releves', label: 'Mes relevés' },
+  { href: '/admin', label: 'Opérateur' },
+  { href: '/admin/organisations', label: 'Organisations' },
+  { href: '/organisation', label: 'Mon organisation' },
+];
+
+/**
+ * The menu shows what the permission tables let the principal attempt, nothing more: each link is shown when
+ * the action of its route (route-policies.ts) has a scope for one of the principal's roles. Public pages other
+ * than the search are reached from the home page.
+ */
 export function navigationFor(principal: Principal | null): NavigationLink[] {
   if (!principal) return [];
-  const links: NavigationLink[] = [{ href: '/lieux', label: 'Trouver un lieu' }];
-  if (hasRole(principal, 'funder') || hasRole(principal, 'admin')) links.push({ href: '/commandes', label: 'Commandes' });
+  const links = MENU.filter((link) => {
+    if (link.href === '/diagnostic') return hasRole(principal, 'prescriber') || hasRole(principal, 'mediator');
+    const rule = ALL_PERMISSIONS[ALL_ROUTES[`GET ${link.href}`]!];
+    return rule !== undefined && mayAttempt(principal, rule);
+  });
   const funder = principal.memberships.find((m) => m.role === 'funder');
-  if (funder) links.push({ href: `/financeurs/${funder.organisationId}/rapport`, label: 'Rapport' });
-  if (hasRole(principal, 'funder') || hasRole(principal, 'hub') || hasRole(principal, 'admin')) links.push({ href: '/programmes', label: 'Programmes' });
-  if (hasRole(principal, 'prescriber') || hasRole(principal, 'mediator')) links.push({ href: '/diagnostic', label: 'Diagnostic' });
-  if (hasRole(principal, 'prescriber')) links.push({ href: '/carnets', label: 'Carnets à remettre' });
-  if (hasRole(principal, 'mediator')) links.push({ href: '/encaisser', label: 'Encaisser un chèque' }, { href: '/accompagnements', label: 'Ateliers et accompagnements' }, { href: '/mes-lieux', label: 'Mes lieux' });
-  if (hasRole(principal, 'hub') || hasRole(principal, 'admin')) links.push({ href: '/labels', label: 'Labels et lieux' }, { href: '/remboursements', label: 'Remboursements' });
-  if (hasRole(principal, 'mediator')) links.push({ href: '/releves', label: 'Mes relevés' });
-  if (hasRole(principal, 'admin')) links.push({ href: '/admin', label: 'Opérateur' });
-  if (principal.memberships.some((m) => m.isOrgAdmin)) links.push({ href: '/organisation', label: 'Mon organisation' });
+  if (funder) links.splice(2, 0, { href: `/financeurs/${funder.organisationId}/rapport`, label: 'Rapport' });
   return links;
 }
 

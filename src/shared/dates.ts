@@ -6,3 +6,9 @@ export const parisDay = (at = new Date()): string => parisDayFormat.format(at);
 
 /** A day as a French reader writes it: « 23 novembre 2026 ». */
 export const frenchDay = (at: Date | string): string => frenchDayFormat.format(new Date(at));
+
+/**
+ * Today in metropolitan France, in SQL: the one definition every query uses ("a label valid today", a day's
+ * report), never `current_date`, which is the database server's time zone. Its TypeScript twin is `parisDay()`.
+ */
+export const PARIS_TODAY_SQL = `(now() at time zone 'Europe/Paris')::date`;

@@ -149,7 +149,8 @@ describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind
 
   test('the second diagnostic, with the booklet’s number and PIN, shows progress on the booklet’s page', async () => {
     const booklet = handedBooklets[0]!;
-    const pin = bookletPin(journeys.platform.secret, booklet.id);
+    const { pin_digits: digits } = await journeys.platform.db.selectFrom('booklets').select('pin_digits').where('id', '=', booklet.id).executeTakeFirstOrThrow();
+    const pin = bookletPin(journeys.platform.secret, booklet.id, digits);
     const page = await journeys.pageAs(null, PHONE, { javaScript: false });
     await page.goto(`${baseUrl}/diagnostic`);
     await page.getByLabel('Numéro du carnet').fill(formatBookletNumber(booklet.number));

@@ -101,14 +101,14 @@ describe(`kit d’intervention rapide on ${testDatabaseKind}`, () => {
     const first = await start();
     await runDiagnosticByApi(app, first.id, knowsNothing);
     const handed = await handBooklet(platform.db, world.prescriber.principal, world.allocatedBooklet, { ageBand: '40-59', communeCode: '44109', situation: 'rsa', diagnosticId: first.id });
-    const booklet = await platform.db.selectFrom('booklets').select(['id', 'profile_diagnostic_level']).where('number', '=', handed.number).executeTakeFirstOrThrow();
+    const booklet = await platform.db.selectFrom('booklets').select(['id', 'profile_diagnostic_level', 'pin_digits']).where('number', '=', handed.number).executeTakeFirstOrThrow();
     assert.equal(booklet.profile_diagnostic_level, 1);
     const audit = await platform.db.selectFrom('audit_events').select('details').where('action', '=', 'booklet.handed').where('booklet_id', '=', booklet.id).executeTakeFirstOrThrow();
     assert.equal((audit.details as { diagnosticId: string }).diagnosticId, first.id);
 
-    const badPin = await app.inject({ method: 'POST', url: '/api/v1/diagnostics', payload: { bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id) === '0000' ? '1111' : '0000' } });
+    const badPin = await app.inject({ method: 'POST', url: '/api/v1/diagnostics', payload: { bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id, booklet.pin_digits) === '000000' ? '111111' : '000000' } });
     assert.equal(badPin.statusCode, 404);
-    const followup = await start({ bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id) });
+    const followup = await start({ bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id, booklet.pin_digits) });
     assert.equal(followup.kind, 'followup');
     await runDiagnosticByApi(app, followup.id, { knows: (id) => !id.endsWith('faux-conseiller') && !id.endsWith('franceconnect') && !id.endsWith('indesirable') });
     const progress = (await bookletProgress(platform.db, booklet.id))!;

@@ -109,20 +109,20 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
   test('a place can undo its own redemption, not another place’s; the ledger follows', async () => {
     const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
     await redeemVoucher(platform, world.mediatorA.principal, code(serials[4]!), world.placeA);
-    await assert.rejects(undoRedemption(platform.db, platform.secret, world.mediatorB.principal, code(serials[4]!)), refusal(404, 'non_encaisse'));
-    const undone = await undoRedemption(platform.db, platform.secret, world.mediatorA.principal, code(serials[4]!));
+    await assert.rejects(undoRedemption(platform.db, platform.secret, world.mediatorB.principal, code(serials[4]!), 'Erreur de saisie'), refusal(404, 'non_encaisse'));
+    const undone = await undoRedemption(platform.db, platform.secret, world.mediatorA.principal, code(serials[4]!), 'Erreur de saisie');
     assert.equal(undone.status, 'handed');
     await redeemVoucher(platform, world.mediatorB.principal, code(serials[4]!), world.placeB);
     assert.equal((await verifyLedger(platform.db)).ok, true);
   });
 
   test('a beneficiary reads the balance with number and PIN; a wrong PIN reveals nothing', async () => {
-    const booklet = await platform.db.selectFrom('booklets').select(['id', 'number']).where('number', '=', world.handedBooklet).executeTakeFirstOrThrow();
-    const balance = await bookletBalance(platform.db, platform.secret, booklet.number, bookletPin(platform.secret, booklet.id));
+    const booklet = await platform.db.selectFrom('booklets').select(['id', 'number', 'pin_digits']).where('number', '=', world.handedBooklet).executeTakeFirstOrThrow();
+    const balance = await bookletBalance(platform.db, platform.secret, booklet.number, bookletPin(platform.secret, booklet.id, booklet.pin_digits));
     assert.equal(balance.total, 10);
     assert.equal(balance.used, 4);
     assert.equal(balance.remaining, 6);
-    const wrongPin = bookletPin(platform.secret, booklet.id) === '0000' ? '0001' : '0000';
+    const wrongPin = bookletPin(platform.secret, booklet.id, booklet.pin_digits) === '000000' ? '000001' : '000000';
     await assert.rejects(bookletBalance(platform.db, platform.secret, booklet.number, wrongPin), refusal(404, 'carnet_introuvable'));
   });
 
@@ -187,10 +187,17 @@ describe(`pass lifecycle on ${testDatabaseKind}`, () => {
   });
 
   test('the ledger check detects tampering', async () => {
+    // Its own state: a programme of its own, one voucher past its validity expired through the ledger.
     const { db } = platform;
-    await sql`update vouchers set status = 'handed' where serial = (select min(serial) from vouchers where status = 'expired')`.execute(db);
+    const own = await buildWorld(db);
+    const [serial] = await serialsOfBooklet(db, own.handedBooklet);
+    await sql`update vouchers set expires_at = now() - interval '1 day' where serial = ${serial!}`.execute(db);
+    assert.ok((await expireVouchers(db, null)).voucherCount >= 1);
+    assert.equal((await db.selectFrom('vouchers').select('status').where('serial', '=', serial!).executeTakeFirstOrThrow()).status, 'expired');
+    assert.equal((await verifyLedger(db)).ok, true, 'balanced before the tampering');
+    await sql`update vouchers set status = 'handed' where serial = ${serial!}`.execute(db);
     assert.equal((await verifyLedger(db)).ok, false);
-    await sql`update vouchers set status = 'expired' where serial = (select min(serial) from vouchers where status = 'handed')`.execute(db);
+    await sql`update vouchers set status = 'expired' where serial = ${serial!}`.execute(db);
     assert.equal((await verifyLedger(db)).ok, true);
   });
 });

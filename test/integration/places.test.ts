@@ -1,3 +1,4 @@
+import { loadPrincipal } from '../../src/accounts/use-cases/principal.js';
 import { httpStatus as httpStatusOf } from '../../src/http/errors.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -6,6 +7,7 @@ import { DomainError } from '../../src/shared/errors.js';
 import { makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
 import { redeemVoucher } from '../../src/pass/use-cases/redemption.js';
 import { exportCsv, exportJson } from '../../src/places/use-cases/export.js';
+import { SYSTEM_PRINCIPAL } from '../../src/accounts/domain/principal.js';
 import { importPlaces } from '../../src/places/use-cases/import.js';
 import { applyForLabel, decideLabel, listCriteria, saveCriterion } from '../../src/places/use-cases/labels.js';
 import { listOpenDuplicates, reviewDuplicate } from '../../src/places/use-cases/duplicates.js';
@@ -50,7 +52,7 @@ describe(`places directory on ${testDatabaseKind}`, () => {
     const rows = sampleRows();
     rows[1] = { ...rows[1]!, code_postal: '4440', services: 'Jardinage' };
     rows.push({ ...rows[0]!, id: 'src-1', nom: 'Doublon interne' });
-    const report = await importPlaces(platform.db, null, toCsv(rows), { fileName: 'erreurs.csv' });
+    const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(rows), { fileName: 'erreurs.csv' });
     assert.equal(report.written, false);
     assert.equal(await count(), before);
     assert.deepEqual(
@@ -63,22 +65,22 @@ describe(`places directory on ${testDatabaseKind}`, () => {
   test('asked to, the valid rows of a file with errors are imported, and only they', async () => {
     const rows = sampleRows();
     rows[2] = { ...rows[2]!, date_maj: 'hier' };
-    const report = await importPlaces(platform.db, null, toCsv(rows), { validOnly: true });
+    const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(rows), { validOnly: true });
     assert.equal(report.written, true);
     assert.equal(report.created, 2);
     assert.deepEqual(report.errors.map((e) => [e.line, e.field]), [[4, 'date_maj']]);
   });
 
   test('a valid file imports; the same file again changes nothing; a changed row is updated', async () => {
-    const first = await importPlaces(platform.db, null, toCsv(sampleRows()));
+    const first = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(sampleRows()));
     assert.deepEqual([first.created, first.updated, first.unchanged], [1, 0, 2]);
     const placesAfterFirst = await platform.db.selectFrom('places').select(['id', 'updated_at']).orderBy('id').execute();
-    const again = await importPlaces(platform.db, null, toCsv(sampleRows()));
+    const again = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(sampleRows()));
     assert.deepEqual([again.created, again.updated, again.unchanged, again.errors.length], [0, 0, 3, 0]);
     assert.deepEqual(await platform.db.selectFrom('places').select(['id', 'updated_at']).orderBy('id').execute(), placesAfterFirst);
     const changed = sampleRows();
     changed[0] = { ...changed[0]!, horaires: 'Tu-Sa 10:00-19:00' };
-    const third = await importPlaces(platform.db, null, toCsv(changed));
+    const third = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(changed));
     assert.deepEqual([third.created, third.updated, third.unchanged], [0, 1, 2]);
     const place = await platform.db.selectFrom('places').selectAll().where('standard_id', '=', 'src-1').executeTakeFirstOrThrow();
     assert.equal(place.opening_hours, 'Tu-Sa 10:00-19:00');
@@ -92,12 +94,12 @@ describe(`places directory on ${testDatabaseKind}`, () => {
   test('another source with the same SIRET and address updates that place instead of adding one', async () => {
     const rows = sampleRows().slice(0, 1).map((row) => ({ ...row, id: 'autre-source-17', adresse: '10 BIS, Boulevard de Stalingrad', presentation_resume: 'Fiche enrichie' }));
     const before = await count();
-    const report = await importPlaces(platform.db, null, toCsv(rows));
+    const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(rows));
     assert.deepEqual([report.created, report.updated], [0, 1]);
     assert.equal(await count(), before);
     const place = await platform.db.selectFrom('places').selectAll().where('standard_id', '=', 'src-1').executeTakeFirstOrThrow();
     assert.equal(place.summary, 'Fiche enrichie');
-    const again = await importPlaces(platform.db, null, toCsv(rows));
+    const again = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(rows));
     assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 1]);
   });
 
@@ -106,7 +108,7 @@ describe(`places directory on ${testDatabaseKind}`, () => {
       { ...sampleRows()[0]!, id: 'carto-9', adresse: '12 rue ailleurs', latitude: 47.25, longitude: -1.5 },
       { ...sampleRows()[2]!, id: 'carto-10', pivot: '00000000000000', nom: 'ESPACE PUBLIC NUMÉRIQUE de Saint-Herblain', adresse: 'Rue Abbé Pierre' },
     ];
-    const report = await importPlaces(platform.db, null, toCsv(rows));
+    const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, toCsv(rows));
     assert.equal(report.created, 2);
     assert.equal(report.duplicateCandidates, 2);
     const pairs = await listOpenDuplicates(platform.db, null);
@@ -129,7 +131,7 @@ describe(`places directory on ${testDatabaseKind}`, () => {
     assert.ok(rows.every((row) => row.telephone === null || /^\+33\d{9}$/.test(String(row.telephone))));
     const snapshot = await platform.db.selectFrom('places').selectAll().orderBy('id').execute();
     for (const [content, fileName] of [[csv, 'export.csv'], [json, 'export.json']] as const) {
-      const report = await importPlaces(platform.db, null, content, { fileName });
+      const report = await importPlaces(platform.db, SYSTEM_PRINCIPAL, content, { fileName });
       assert.deepEqual([report.errors.length, report.created, report.updated, report.unchanged], [0, 0, 0, active], fileName);
     }
     assert.deepEqual(await platform.db.selectFrom('places').selectAll().orderBy('id').execute(), snapshot);
@@ -181,6 +183,8 @@ describe(`places directory on ${testDatabaseKind}`, () => {
     const otherHub = await makeActor(platform.db, 'Hub Bretagne', 'hub', '35');
     const hub = await makeActor(platform.db, 'Hub Pays de la Loire', 'hub', '85');
     await platform.db.insertInto('organisation_departements').values([{ organisation_id: hub.organisationId, departement_code: '44' }]).execute();
+    // The principal carries its hub territory: load it again, as the next request would.
+    hub.principal = (await loadPrincipal(platform.db, hub.principal.userId))!;
     const approve = { kind: 'approve' as const, validFrom: '2026-01-01', validUntil: '2029-01-01' };
     await assert.rejects(decideLabel(platform.db, otherHub.principal, labelId, approve), refusal(403, 'interdit'));
     await assert.rejects(decideLabel(platform.db, world.mediatorB.principal, labelId, approve), refusal(403, 'interdit'));

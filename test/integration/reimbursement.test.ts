@@ -87,7 +87,7 @@ describe(`reimbursement of places on ${testDatabaseKind}`, () => {
     const csv = statementCsv(details);
     assert.ok(csv.startsWith('\uFEFFreleve;date_encaissement;code_cheque;programme;montant_euros'));
     assert.match(csv, /;10,00\r\n/);
-    await assert.rejects(undoRedemption(platform.db, platform.secret, world.mediatorA.principal, makeVoucherCode(platform.secret, serials[0]!)), refusal(409, 'deja_rembourse'));
+    await assert.rejects(undoRedemption(platform.db, platform.secret, world.mediatorA.principal, makeVoucherCode(platform.secret, serials[0]!), 'Erreur de saisie'), refusal(409, 'deja_rembourse'));
   });
 
   test('a second run for the same period pays nothing twice; new redemptions go to the next run', async () => {

@@ -6,7 +6,7 @@ import { recordPayment } from '../../src/pass/use-cases/activation.js';
 import { allocateBooklets, handBooklet } from '../../src/pass/use-cases/booklets.js';
 import { issueOrder } from '../../src/pass/use-cases/issuance.js';
 import { placeOrder } from '../../src/pass/use-cases/orders.js';
-import { createProgramme } from '../../src/pass/use-cases/programmes.js';
+import { createProgramme, decideCofunding } from '../../src/pass/use-cases/programmes.js';
 import { luhnDigit } from '../../src/pass/domain/booklet-number.js';
 import { validateStandardRow } from '../../src/places/domain/validation.js';
 import { placeColumns } from '../../src/places/use-cases/record.js';
@@ -28,6 +28,7 @@ export interface Actor {
 export async function makeActor(db: Kysely<DB>, name: string, role: Role, departementCode = '44'): Promise<Actor> {
   const organisationId = await createOrganisation(db, { name, siret: freshSiret(), departementCode }, null);
   const email = `${role}.${organisationId}.${stemCounter}@test.fr`;
+  // The system principal creates the account and grants the organisation the kind its role needs (journaled).
   const userId = await createUser(db, { email, displayName: name, password: PASSWORD, organisationId, role, isOrgAdmin: true }, null);
   return { principal: (await loadPrincipal(db, userId))!, organisationId, email, token: await createApiToken(db, email, 'tests') };
 }
@@ -78,6 +79,7 @@ export async function buildWorld(db: Kysely<DB>, options: { bookletCount?: numbe
     eligibleServices: [TEST_SERVICE],
     allowDirectHanding: options.allowDirectHanding ?? false,
   });
+  await decideCofunding(db, state.principal, { programmeId, organisationId: state.organisationId, accept: true });
   for (const place of [placeA, placeB, placeOutside]) await labelAndEnrol(db, place, programmeId);
   const orderId = await placeOrder(db, funder.principal, { programmeId, bookletCount: options.bookletCount ?? 4, vouchersPerBooklet: 10 });
   await issueOrder(db, admin.principal.userId, orderId);

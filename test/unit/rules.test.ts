@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isValidSiret } from '../../src/accounts/domain/siret.js';
 import { bookletPin, isLuhnValid, makeBookletNumber, parseBookletNumber } from '../../src/pass/domain/booklet-number.js';
-import { explainRefusal } from '../../src/pass/domain/redemption-rules.js';
+import { explainRefusal, type RefusalFacts } from '../../src/pass/domain/redemption-rules.js';
+import { REDEMPTION_GUARDS } from '../../src/pass/domain/redemption-guards.js';
 import { validateProgrammeInput } from '../../src/pass/use-cases/programmes.js';
 import { orderAmountCents } from '../../src/pass/use-cases/orders.js';
 import { formatEuros, parseEurosToCents, splitByShares } from '../../src/shared/money.js';
@@ -32,11 +33,18 @@ test('booklet numbers: 9 digits with a Luhn digit; any single-digit typo is caug
   );
 });
 
-test('booklet PINs are 4 digits, stable, and depend on the secret', () => {
-  assert.match(bookletPin('a', 12), /^[0-9]{4}$/);
-  assert.equal(bookletPin('a', 12), bookletPin('a', 12));
-  const differing = Array.from({ length: 50 }, (_, i) => bookletPin('a', i + 1) !== bookletPin('b', i + 1)).filter(Boolean).length;
+test('booklet PINs are 4 digits (6 since migration 006), stable, and depend on the secret', () => {
+  assert.match(bookletPin('a', 12, 4), /^[0-9]{4}$/);
+  assert.equal(bookletPin('a', 12, 4), bookletPin('a', 12, 4));
+  const differing = Array.from({ length: 50 }, (_, i) => bookletPin('a', i + 1, 4) !== bookletPin('b', i + 1, 4)).filter(Boolean).length;
   assert.ok(differing > 40);
+  assert.match(bookletPin('a', 12, 6), /^[0-9]{6}$/);
+  assert.equal(bookletPin('a', 12, 6), bookletPin('a', 12, 6));
+  const differing6 = Array.from({ length: 50 }, (_, i) => bookletPin('a', i + 1, 6) !== bookletPin('b', i + 1, 6)).filter(Boolean).length;
+  assert.ok(differing6 > 45);
+  const sharedTail = Array.from({ length: 50 }, (_, i) => bookletPin('a', i + 1, 6).endsWith(bookletPin('a', i + 1, 4))).filter(Boolean).length;
+  assert.ok(sharedTail < 5, 'the 6 digits do not contain the 4-digit PIN of the same serial');
+  assert.throws(() => bookletPin('a', 12, 5), RangeError);
 });
 
 test('splitting by shares adds up to the cent and gives each part its share within one cent', () => {
@@ -76,21 +84,28 @@ test('a programme needs a territory and co-funders whose shares make 100 %', () 
 test('each redemption refusal has its own status and French message', () => {
   const now = new Date('2026-06-01T10:00:00Z');
   const later = new Date('2027-01-01T00:00:00Z');
-  const voucher = { status: 'handed' as const, expiresAt: later, redeemedAt: null, redeemedPlaceName: null, allowDirectHanding: false };
-  const place = { active: true, inProgrammeTerritory: true, labelValid: true, acceptsProgramme: true, offersEligibleService: true };
+  const allHold = Object.fromEntries(REDEMPTION_GUARDS.map((guard) => [guard.code, true]));
+  const facts = (failing: string[], context: Partial<RefusalFacts> = {}): RefusalFacts => ({
+    holds: { ...allHold, ...Object.fromEntries(failing.map((code) => [code, false])) }, expiresAt: later, redeemedAt: null, redeemedPlaceName: null, now, ...context,
+  });
   const statusOf = (error: DomainError) => [httpStatusOf(error), error.code];
-  assert.deepEqual(statusOf(explainRefusal(null, place, now)), [404, 'cheque_inconnu']);
-  const used = explainRefusal({ ...voucher, status: 'redeemed', redeemedAt: now, redeemedPlaceName: 'Médiathèque' }, place, now);
+  assert.deepEqual(statusOf(explainRefusal(facts(['cheque_inconnu', 'lieu_non_autorise']))), [404, 'cheque_inconnu']);
+  const used = explainRefusal(facts(['deja_encaisse', 'cheque_expire', 'cheque_non_remis'], { redeemedAt: now, redeemedPlaceName: 'Médiathèque' }));
   assert.deepEqual(statusOf(used), [409, 'deja_encaisse']);
   assert.match(used.message, /Médiathèque/);
   assert.match(used.message, /1 juin 2026/);
-  assert.deepEqual(statusOf(explainRefusal({ ...voucher, expiresAt: now }, place, now)), [410, 'cheque_expire']);
-  assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'cancelled' }, place, now)), [410, 'cheque_annule']);
-  assert.deepEqual(statusOf(explainRefusal(voucher, null, now)), [403, 'lieu_non_autorise']);
-  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, inProgrammeTerritory: false }, now)), [403, 'hors_territoire']);
-  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, labelValid: false }, now)), [403, 'lieu_non_labellise']);
-  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, acceptsProgramme: false }, now)), [403, 'programme_non_accepte']);
-  assert.deepEqual(statusOf(explainRefusal(voucher, { ...place, offersEligibleService: false }, now)), [403, 'service_non_eligible']);
-  assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'issued' }, place, now)), [403, 'cheque_non_active']);
-  assert.deepEqual(statusOf(explainRefusal({ ...voucher, status: 'allocated' }, place, now)), [403, 'cheque_non_remis']);
+  assert.deepEqual(used.details, { redeemedAt: now.toISOString(), placeName: 'Médiathèque' });
+  const expired = explainRefusal(facts(['cheque_expire'], { expiresAt: now }));
+  assert.deepEqual(statusOf(expired), [410, 'cheque_expire']);
+  assert.match(expired.message, /expiré le 1 juin 2026/);
+  assert.deepEqual(statusOf(explainRefusal(facts(['cheque_annule', 'cheque_expire', 'cheque_non_remis']))), [410, 'cheque_annule']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['lieu_non_autorise', 'lieu_inactif', 'hors_territoire']))), [403, 'lieu_non_autorise']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['lieu_inactif']))), [403, 'lieu_inactif']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['hors_territoire', 'programme_non_accepte']))), [403, 'hors_territoire']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['lieu_non_labellise']))), [403, 'lieu_non_labellise']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['programme_non_accepte']))), [403, 'programme_non_accepte']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['service_non_eligible']))), [403, 'service_non_eligible']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['cheque_non_active', 'cheque_non_remis']))), [403, 'cheque_non_active']);
+  assert.deepEqual(statusOf(explainRefusal(facts(['cheque_non_remis']))), [403, 'cheque_non_remis']);
+  assert.deepEqual(statusOf(explainRefusal(facts([]))), [409, 'reessayer']);
 });

@@ -1,8 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
-import { conflict, invalid, notFound } from '../../shared/errors.js';
+import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
+import { KIND_ROLES, roleFitsKinds, type OrganisationKind } from '../domain/organisation-kinds.js';
+import { canGrantRole, canManageMembers } from '../domain/policies.js';
+import type { Principal } from '../domain/principal.js';
+import { ROLE_LABELS, ROLES } from '../domain/roles.js';
+
+/** The kind that allows a role (the first in KIND_ROLES). */
+export function kindForRole(role: Role): OrganisationKind {
+  return (Object.entries(KIND_ROLES) as [OrganisationKind, readonly Role[]][]).find(([, roles]) => roles.includes(role))![0];
+}
 import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from './credentials.js';
+import { assertSignInAllowed, clearSignInFailures, dummyPasswordHash, recordSignInFailure } from './sign-in-throttle.js';
 import { isValidSiret, normaliseSiret } from '../domain/siret.js';
 
 const SESSION_DAYS = 7;
@@ -12,6 +22,8 @@ export interface NewOrganisation {
   name: string;
   siret?: string | null;
   departementCode?: string | null;
+  /** What the organisation is (organisation-kinds.ts): decides the roles its members may hold. */
+  kinds?: OrganisationKind[];
 }
 
 export async function createOrganisation(db: Kysely<DB>, input: NewOrganisation, actorUserId: number | null): Promise<number> {
@@ -25,10 +37,10 @@ export async function createOrganisation(db: Kysely<DB>, input: NewOrganisation,
     }
     const { id } = await trx
       .insertInto('organisations')
-      .values({ name: input.name.trim(), siret, departement_code: input.departementCode ?? null })
+      .values({ name: input.name.trim(), siret, departement_code: input.departementCode ?? null, kinds: [...new Set(input.kinds ?? [])] })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actorUserId, organisationId: id, action: 'organisation.created', details: { name: input.name, siret } });
+    await recordAudit(trx, { actorUserId, organisationId: id, action: 'organisation.created', details: { name: input.name, siret, kinds: input.kinds ?? [] } });
     return id;
   });
 }
@@ -58,8 +70,16 @@ export async function createUser(db: Kysely<DB>, input: NewUser, actorUserId: nu
   assertPasswordStrength(input.password);
   const passwordHash = await hashPassword(input.password);
   return db.transaction().execute(async (trx) => {
-    const organisation = await trx.selectFrom('organisations').select('id').where('id', '=', input.organisationId).executeTakeFirst();
+    const organisation = await trx.selectFrom('organisations').select(['id', 'kinds']).where('id', '=', input.organisationId).forUpdate().executeTakeFirst();
     if (!organisation) throw notFound(`L’organisation ${input.organisationId} n’existe pas.`);
+    if (!roleFitsKinds(input.role, organisation.kinds)) {
+      // Only the system principal (command line, demo) creates accounts directly: it grants the kind the role
+      // needs, journaled; nobody else reaches this function with a role the organisation cannot hold.
+      if (actorUserId !== null) throw forbidden(`Le type de cette organisation ne permet pas le rôle « ${ROLE_LABELS[input.role]} ».`, 'role_non_permis');
+      const kind = kindForRole(input.role);
+      await trx.updateTable('organisations').set({ kinds: [...organisation.kinds, kind].sort() }).where('id', '=', organisation.id).execute();
+      await recordAudit(trx, { actorUserId, organisationId: organisation.id, action: 'organisation.kind_granted', details: { kind, by: 'system' } });
+    }
     const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
     if (existing) throw conflict(`Un compte existe déjà pour ${email}.`, 'email_existant');
     const { id } = await trx
@@ -76,10 +96,21 @@ export async function createUser(db: Kysely<DB>, input: NewUser, actorUserId: nu
   });
 }
 
+/**
+ * The account's id for a right password, null otherwise; refused (429) while the address typed is held back after
+ * too many wrong passwords (sign-in-throttle.ts). An unknown address costs the same password check as a known one.
+ */
 export async function authenticate(db: Kysely<DB>, email: string, password: string): Promise<number | null> {
-  const user = await db.selectFrom('users').select(['id', 'password_hash']).where('email', '=', normaliseEmail(email)).executeTakeFirst();
-  const valid = await verifyPassword(user?.password_hash ?? null, password);
-  return valid && user ? user.id : null;
+  const normalised = normaliseEmail(email);
+  await assertSignInAllowed(db, normalised);
+  const user = await db.selectFrom('users').select(['id', 'password_hash']).where('email', '=', normalised).executeTakeFirst();
+  const valid = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+  if (!valid || !user?.password_hash) {
+    await recordSignInFailure(db, normalised);
+    return null;
+  }
+  await clearSignInFailures(db, normalised);
+  return user.id;
 }
 
 export async function createSession(db: Kysely<DB>, userId: number): Promise<string> {
@@ -152,14 +183,25 @@ export async function listApiTokens(db: Kysely<DB>, userId: number) {
     .execute();
 }
 
+/**
+ * An invitation into the organisation with a role: only by someone who manages its members, only into a role the
+ * organisation's kinds allow (canGrantRole).
+ */
 export async function inviteColleague(
   db: Kysely<DB>,
-  input: { organisationId: number; email: string; role: Role; invitedBy: number },
+  principal: Principal,
+  input: { organisationId: number; email: string; role: Role },
 ): Promise<string> {
   const email = normaliseEmail(input.email);
+  if (!(ROLES as string[]).includes(input.role)) throw invalid('Ce rôle n’existe pas.', 'role_inconnu');
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw invalid(`L’adresse e-mail « ${input.email} » n’est pas valide.`, 'email_invalide');
   const { token, hash } = newToken('inv');
   await db.transaction().execute(async (trx) => {
+    const organisation = await trx.selectFrom('organisations').select(['id', 'kinds']).where('id', '=', input.organisationId).executeTakeFirst();
+    if (!organisation || !canManageMembers(principal, organisation.id)) throw forbidden('Seul un administrateur de cette organisation peut inviter un collègue.');
+    if (!canGrantRole(principal, organisation, input.role)) {
+      throw forbidden(`Votre organisation ne peut pas donner le rôle « ${ROLE_LABELS[input.role]} » : son type ne le permet pas. Les rôles de financeur et de hub sont accordés par l’administration nationale.`, 'role_non_permis');
+    }
     await trx
       .insertInto('invitations')
       .values({
@@ -167,11 +209,11 @@ export async function inviteColleague(
         organisation_id: input.organisationId,
         email,
         role: input.role,
-        invited_by: input.invitedBy,
+        invited_by: principal.userId,
         expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
       })
       .execute();
-    await recordAudit(trx, { actorUserId: input.invitedBy, organisationId: input.organisationId, action: 'invitation.created', details: { email, role: input.role } });
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: input.organisationId, action: 'invitation.created', details: { email, role: input.role } });
   });
   return token;
 }
@@ -183,6 +225,7 @@ export async function findInvitation(db: Kysely<DB>, token: string) {
     .select(['invitations.token_hash', 'invitations.email', 'invitations.role', 'invitations.organisation_id', 'organisations.name as organisation_name'])
     .where('token_hash', '=', hashToken(token))
     .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
     .where('expires_at', '>', new Date())
     .executeTakeFirst();
 }
@@ -201,6 +244,9 @@ export async function acceptInvitation(db: Kysely<DB>, token: string, displayNam
       .where('accepted_at', 'is', null)
       .executeTakeFirst();
     if (claimed.numUpdatedRows === 0n) throw conflict('Cette invitation vient d’être utilisée.');
+    // The organisation's kinds may have changed since the invitation was sent: the role must still fit.
+    const organisation = await trx.selectFrom('organisations').select('kinds').where('id', '=', invitation.organisation_id).executeTakeFirstOrThrow();
+    if (!roleFitsKinds(invitation.role, organisation.kinds)) throw forbidden('Le rôle de cette invitation n’est plus permis dans cette organisation : demandez une nouvelle invitation.', 'role_non_permis');
     const existing = await trx.selectFrom('users').select(['id', 'password_hash']).where('email', '=', invitation.email).executeTakeFirst();
     let userId: number;
     if (existing) {
@@ -250,7 +296,7 @@ export async function listOrganisationMembers(db: Kysely<DB>, organisationId: nu
 export async function listOrganisations(db: Kysely<DB>) {
   return db
     .selectFrom('organisations')
-    .select(['id', 'name', 'siret', 'departement_code'])
+    .select(['id', 'name', 'siret', 'departement_code', 'kinds'])
     .orderBy('name')
     .execute();
 }

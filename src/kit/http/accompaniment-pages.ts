@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, organisationsWithRole } from '../../accounts/use-cases/principal.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import { formId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
 import { forbidden } from '../../shared/errors.js';
 import { parisDay } from '../../shared/dates.js';
@@ -27,6 +28,8 @@ function participantsFromForm(body: Record<string, unknown>, kind: string, rows:
 
 export const accompanimentPages: FastifyPluginAsync = async (app) => {
   const { db, secret } = app.platform;
+  const placesOf = async (organisations: number[]) =>
+    organisations.length ? db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisations).where('active', '=', true).orderBy('name').execute() : [];
 
   const mediator = (request: FastifyRequest, reply: FastifyReply) => {
     const principal = requirePagePrincipal(request, reply);
@@ -47,7 +50,7 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
       rows: Array.from({ length: rows }, (_, i) => i + 1),
       rowCount: rows,
       moreRows: Math.min(rows + DEFAULT_ROWS, MAX_ROWS),
-      places: await db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisationsWithRole(request.principal!, 'mediator')).where('active', '=', true).orderBy('name').execute(),
+      places: await placesOf(organisationsWithRole(request.principal!, 'mediator')),
       themes: THEMES,
       referrals: REFERRALS,
       form: { date: parisDay(), duree: kind === 'workshop' ? '120' : '60' },
@@ -68,9 +71,9 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
     const body = request.body as Record<string, unknown>;
     const kind = field(body, 'kind') === 'individual' ? 'individual' : 'workshop';
     const rows = kind === 'individual' ? 1 : Math.min(Math.max(Number(field(body, 'lignes')) || DEFAULT_ROWS, 1), MAX_ROWS);
-    const input: AccompanimentInput = {
+    const input = {
       kind,
-      placeId: Number(field(body, 'placeId')),
+      placeId: field(body, 'placeId'),
       date: field(body, 'date'),
       durationMinutes: Number(field(body, 'duree')),
       themes: ([] as unknown[]).concat(body.themes ?? []).filter((t): t is string => typeof t === 'string'),
@@ -78,7 +81,7 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
     };
     return withFormErrors(
       async () => {
-        const recorded = await recordAccompaniment(db, secret, principal, input);
+        const recorded = await recordAccompaniment(db, secret, principal, { ...input, placeId: formId(input.placeId, 'Le lieu') } satisfies AccompanimentInput);
         return reply.redirect(`/accompagnements/${recorded.id}?enregistre=1`, 303);
       },
       ({ message: error, status }) => formPage(request, reply, kind, rows, { error, form: body, checkedThemes: input.themes }, status),
@@ -88,7 +91,7 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
   app.get('/accompagnements/:id', async (request, reply) => {
     const principal = mediator(request, reply);
     if (!principal) return reply;
-    const details = await getAccompaniment(db, secret, principal, Number((request.params as { id: string }).id));
+    const details = await getAccompaniment(db, secret, principal, pathId(request.params, 'Cet accompagnement n’existe pas dans votre structure.'));
     const redeemed = details.participants.filter((p) => p.code !== null);
     return renderPage(request, reply, 'accompaniment.njk', {
       title: `${details.kindLabel} du ${details.date}`,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireApiPrincipal } from '../../http/auth.js';
+import { idParam } from '../../http/ids.js';
 import { getAccompaniment, recordAccompaniment } from '../use-cases/accompaniments.js';
 import { answerDiagnostic, getDiagnostic, startDiagnostic, type DiagnosticView } from '../use-cases/diagnostics.js';
 import { ACCOMPANIMENT_KINDS, REFERRALS, THEMES } from '../domain/accompaniment.js';
@@ -153,7 +154,7 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/accompaniments/:id',
-    { schema: { tags: ['accompagnements'], summary: 'Un accompagnement de ma structure et ses participants', params: z.object({ id: z.coerce.number().int().positive() }) } },
+    { schema: { tags: ['accompagnements'], summary: 'Un accompagnement de ma structure et ses participants', params: z.object({ id: idParam }) } },
     async (request) => getAccompaniment(db, secret, requireApiPrincipal(request), request.params.id),
   );
 };

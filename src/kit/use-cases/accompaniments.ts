@@ -5,7 +5,7 @@ import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-co
 import { authenticSerial, diagnoseRefusal } from '../../pass/use-cases/redemption.js';
 import { REDEEM_SQL } from '../../pass/use-cases/redemption-sql.js';
 import { recordAudit } from '../../shared/audit.js';
-import { DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { fingerprint } from '../../shared/idempotency.js';
 import { parisDay } from '../../shared/dates.js';
 import { ACCOMPANIMENT_KINDS, checkAccompaniment, REFERRALS, THEMES, type AccompanimentInput } from '../domain/accompaniment.js';
@@ -69,7 +69,23 @@ export async function recordAccompaniment(db: Kysely<DB>, secret: string, princi
         if (outcome.amountCents === null) linked.push(code);
         else redeemed.push({ code, amountCents: outcome.amountCents });
       }
-      await trx.insertInto('accompaniment_participants').values({ accompaniment_id: accompaniment.id, voucher_serial: serial, autonomy_observed: participant.autonomy ?? null, referral: participant.referral || null }).execute();
+      // A voucher counts in one accompaniment (unique voucher_serial): when a concurrent record took it since it was
+      // read above, the insert waits for that record, then inserts nothing, and this one is refused as a conflict.
+      const inserted = await trx
+        .insertInto('accompaniment_participants')
+        .values({ accompaniment_id: accompaniment.id, voucher_serial: serial, autonomy_observed: participant.autonomy ?? null, referral: participant.referral || null })
+        .onConflict((oc) => oc.column('voucher_serial').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const counted = await trx.selectFrom('accompaniment_participants').select('accompaniment_id').where('voucher_serial', '=', serial).executeTakeFirst();
+        const code = formatVoucherCode(makeVoucherCode(secret, serial!));
+        throw conflict(
+          `Rien n’a été enregistré : le chèque ${code} du participant ${index + 1} vient d’être compté dans ${counted ? `l’accompagnement n° ${counted.accompaniment_id}` : 'un autre accompagnement'}.`,
+          'cheque_deja_compte',
+          { accompanimentId: counted?.accompaniment_id ?? null },
+        );
+      }
     }
     if (refusals.length) throw invalid(`Rien n’a été enregistré. ${refusals.join(' ; ')}.`, 'cheques_refuses', { refusals });
     const anonymous = serials.filter((s) => s === null).length;
@@ -83,7 +99,10 @@ export async function recordAccompaniment(db: Kysely<DB>, secret: string, princi
 }
 
 async function redeemOrLink(trx: Kysely<DB>, principal: Principal, organisations: number[], placeId: number, serial: number): Promise<{ refusal?: string; amountCents: number | null }> {
-  const voucher = await trx.selectFrom('vouchers').select(['status', 'redeemed_place_id']).where('serial', '=', serial).executeTakeFirst();
+  // Locked against an undo (which locks the row for update): an undo waits for this record, then sees the voucher
+  // counted and refuses; or this record waits for the undo, then sees the voucher back in the person's hands and
+  // redeems it afresh. No key update: a concurrent record's participant insert (key share) does not wait on it.
+  const voucher = await trx.selectFrom('vouchers').select(['status', 'redeemed_place_id']).where('serial', '=', serial).forNoKeyUpdate().executeTakeFirst();
   if (voucher?.status === 'redeemed' && voucher.redeemed_place_id === placeId) {
     const counted = await trx.selectFrom('accompaniment_participants').select('accompaniment_id').where('voucher_serial', '=', serial).executeTakeFirst();
     if (counted) return { refusal: `ce chèque compte déjà dans l’accompagnement n° ${counted.accompaniment_id}`, amountCents: null };

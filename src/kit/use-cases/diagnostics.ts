@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
-import { authenticBooklet, bookletNotFound } from '../../pass/use-cases/balance.js';
+import { authenticateBooklet, bookletNotFound } from '../../pass/use-cases/booklet-pin.js';
 import { isUuid } from '../../shared/uuid.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { estimatedTotal, MAX_ITEMS, nextItem, overallLevel, topicLevels, type Outcome } from '../domain/engine.js';
@@ -107,7 +107,8 @@ export interface StartInput {
 export async function startDiagnostic(db: Kysely<DB>, bank: ItemBank, secret: string, principal: Principal | null, input: StartInput = {}): Promise<string> {
   let bookletId: number | null = null;
   if (input.bookletNumber || input.bookletPin) {
-    bookletId = authenticBooklet(secret, input.bookletNumber ?? '', input.bookletPin ?? '');
+    // The same count of wrong PINs, and the same lock, as the balance page (booklet-pin.ts).
+    bookletId = await authenticateBooklet(db, secret, input.bookletNumber ?? '', input.bookletPin ?? '');
     const booklet = await db.selectFrom('booklets').select(['handed_at']).where('id', '=', bookletId).executeTakeFirst();
     if (!booklet) throw bookletNotFound();
     if (!booklet.handed_at) throw conflict('Ce carnet n’a pas encore été remis : le deuxième diagnostic se fait après les ateliers.', 'carnet_non_remis');

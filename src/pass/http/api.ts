@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isAdmin, type Principal } from '../../accounts/use-cases/principal.js';
 import { requireApiPrincipal } from '../../http/auth.js';
+import { idParam } from '../../http/ids.js';
 import { DomainError, forbidden } from '../../shared/errors.js';
 import { funderReport } from '../use-cases/report.js';
 import { reportCsv } from '../use-cases/report-files.js';
@@ -15,10 +16,10 @@ import { expireVouchers } from '../use-cases/expiry.js';
 import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
 import { cancelOrder, getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
-import { createProgramme, listProgrammes } from '../use-cases/programmes.js';
+import { createProgramme, decideCofunding, getProgramme, listProgrammes, updateCofunders } from '../use-cases/programmes.js';
 import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
 
-const id = z.coerce.number().int().positive();
+const id = idParam;
 const error = z.object({ error: z.string(), message: z.string() }).passthrough();
 const orderSchema = z.object({
   id: z.number(),
@@ -98,6 +99,33 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const programmeId = await createProgramme(db, requireApiPrincipal(request), request.body);
       return reply.status(201).send({ id: programmeId });
+    },
+  );
+
+  const cofundersBody = z.array(z.object({ organisationId: z.number().int().positive(), shareBp: z.number().int().min(1).max(10000) })).min(1);
+
+  app.put(
+    '/programmes/:id/cofunders',
+    { schema: { tags: ['programmes'], summary: 'Modifier les cofinanceurs d’un programme sans commande (son auteur) : les parts changées attendent à nouveau l’accord', params: z.object({ id }), body: z.object({ cofunders: cofundersBody }) } },
+    async (request) => {
+      await updateCofunders(db, requireApiPrincipal(request), request.params.id, request.body.cofunders);
+      return getProgramme(db, request.params.id);
+    },
+  );
+
+  app.post(
+    '/programmes/:id/cofunders/:organisationId/decision',
+    {
+      schema: {
+        tags: ['programmes'],
+        summary: 'Accepter ou refuser sa part de cofinancement (financeur de cette organisation) ; un refus demande un motif et renvoie le programme à son auteur',
+        params: z.object({ id, organisationId: id }),
+        body: z.object({ accept: z.boolean(), reason: z.string().max(1000).optional() }),
+      },
+    },
+    async (request) => {
+      await decideCofunding(db, requireApiPrincipal(request), { programmeId: request.params.id, organisationId: request.params.organisationId, ...request.body });
+      return getProgramme(db, request.params.id);
     },
   );
 
@@ -253,8 +281,17 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/vouchers/:code/redemption',
-    { schema: { tags: ['chèques'], summary: 'Annuler un encaissement de son lieu, tant qu’il n’est pas remboursé', params: z.object({ code: z.string() }) } },
-    async (request) => undoRedemption(db, secret, requireApiPrincipal(request), request.params.code),
+    {
+      schema: {
+        tags: ['chèques'],
+        summary: 'Annuler un encaissement de son lieu, avec un motif (corps ou paramètre reason), tant qu’il n’est ni remboursé ni compté dans un atelier',
+        params: z.object({ code: z.string() }),
+        querystring: z.object({ reason: z.string().max(2000).optional().describe('motif de l’annulation (obligatoire, ici ou dans le corps)') }),
+        body: z.object({ reason: z.string().max(2000).optional() }).nullish(),
+        response: { 200: z.object({ code: z.string(), status: z.string() }), 403: error, 404: error, 409: error, 422: error },
+      },
+    },
+    async (request) => undoRedemption(db, secret, requireApiPrincipal(request), request.params.code, request.body?.reason?.trim() || request.query.reason),
   );
 
   app.get('/redemptions', { schema: { tags: ['chèques'], summary: 'Encaissements visibles (ceux de mon lieu, ou de mes commandes)' } }, async (request) =>

@@ -1,15 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { hasRole, isAdmin, organisationsWithRole } from '../../accounts/use-cases/principal.js';
+import { hasRole, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { listOrganisations, organisationsHavingRole } from '../../accounts/use-cases/store.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import { formId, optionalFormId, parseId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
-import { DomainError, forbidden } from '../../shared/errors.js';
+import { DomainError, forbidden, invalid } from '../../shared/errors.js';
 import { parseEurosToCents } from '../../shared/money.js';
 import { recordPayment } from '../use-cases/activation.js';
 import { bookletBalance } from '../use-cases/balance.js';
 import { bookletProgress } from '../../kit/use-cases/progress.js';
 import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
 import { bookletPin } from '../domain/booklet-number.js';
+import { canCreateProgramme, canDecideCofunding, canSeeBookletPin } from '../domain/policies.js';
 import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
 import { expireVouchers } from '../use-cases/expiry.js';
 import { expiryNoticesFor } from '../use-cases/expiry-warnings.js';
@@ -18,7 +20,7 @@ import { reportCsv, reportPdf } from '../use-cases/report-files.js';
 import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
 import { getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
-import { createProgramme, listProgrammes } from '../use-cases/programmes.js';
+import { COFUNDING_STATUS_LABELS, createProgramme, decideCofunding, listProgrammes, updateCofunders } from '../use-cases/programmes.js';
 import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
 import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js';
 import { verifyVoucherCode } from '../domain/voucher-code.js';
@@ -51,7 +53,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.get('/commandes/:id/carnets.pdf', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const order = await getOrder(db, principal, Number((request.params as { id: string }).id));
+    const order = await getOrder(db, principal, pathId(request.params));
     if (order.status === 'placed' || order.status === 'cancelled') throw new DomainError('conflict', 'non_emise', 'Les carnets de cette commande ne sont pas émis : rien à imprimer.');
     return reply
       .type('application/pdf')
@@ -62,34 +64,75 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.get('/financeurs/:id/:file', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const { id, file } = request.params as { id: string; file: string };
-    const report = await funderReport(db, principal, Number(id));
+    const { id: rawId, file } = request.params as { id: string; file: string };
+    const id = parseId(rawId);
+    const report = await funderReport(db, principal, id);
     if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
     if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
     if (file !== 'rapport') throw new DomainError('not_found', 'introuvable', 'Cette page n’existe pas.');
     return renderPage(request, reply, 'funder-report.njk', { title: `Rapport de ${report.funder.name}`, report, smallCount: SMALL_COUNT });
   });
 
-  const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
-    renderPage(request, reply, 'programmes.njk', {
+  const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
+    const principal = request.principal!;
+    const programmes = (await listProgrammes(db)).map((p) => ({
+      ...p,
+      cofunders: p.cofunders.map((c) => ({ ...c, statusLabel: COFUNDING_STATUS_LABELS[c.status], canDecide: c.status === 'pending' && canDecideCofunding(principal, c.organisationId) })),
+      canEditCofunders: !p.ready && (isAdmin(principal) || principal.memberships.some((m) => m.organisationId === p.createdByOrganisationId && ['funder', 'hub', 'admin'].includes(m.role))),
+    }));
+    return renderPage(request, reply, 'programmes.njk', {
       title: 'Programmes',
-      programmes: await listProgrammes(db),
-      organisations: await listOrganisations(db),
+      programmes,
+      // Only organisations of the funder kind may co-fund: the form offers nothing else.
+      organisations: (await listOrganisations(db)).filter((o) => o.kinds.includes('funder')),
       services: SERVICE_NAMES,
-      canCreate: request.principal && (hasRole(request.principal, 'funder') || hasRole(request.principal, 'hub') || isAdmin(request.principal)),
+      canCreate: canCreateProgramme(principal),
       ...extra,
     }, status);
+  };
 
-  app.get('/programmes', async (request, reply) => (requirePagePrincipal(request, reply) ? programmesPage(request, reply) : reply));
+  app.get('/programmes', async (request, reply) => (requirePagePrincipal(request, reply) ? programmesPage(request, reply, (request.query as Record<string, string>).ok ? { success: 'Décision enregistrée et journalisée.' } : {}) : reply));
+
+  /** The three co-funder rows of the programme forms. */
+  const cofundersOf = (body: Record<string, unknown>) =>
+    [1, 2, 3]
+      .map((i) => ({ organisationId: field(body, `cofunder${i}`), share: field(body, `share${i}`) }))
+      .filter((c) => c.organisationId !== '' && c.organisationId !== '0')
+      .map((c) => ({ organisationId: formId(c.organisationId, 'Le cofinanceur'), shareBp: Math.round(Number(c.share.replace(',', '.')) * 100) }));
+
+  app.post('/programmes/:id/part', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return withFormErrors(
+      async () => {
+        await decideCofunding(db, principal, {
+          programmeId: formId((request.params as { id: string }).id, 'Le programme'),
+          organisationId: formId(field(request.body, 'organisationId'), 'Le cofinanceur'),
+          accept: field(request.body, 'decision') === 'accepter',
+          reason: field(request.body, 'motif'),
+        });
+        return reply.redirect('/programmes?ok=1', 303);
+      },
+      ({ message: error, status }) => programmesPage(request, reply, { error }, status),
+    );
+  });
+
+  app.post('/programmes/:id/cofinanceurs', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    return withFormErrors(
+      async () => {
+        await updateCofunders(db, principal, formId((request.params as { id: string }).id, 'Le programme'), cofundersOf(request.body as Record<string, unknown>));
+        return reply.redirect('/programmes?ok=1', 303);
+      },
+      ({ message: error, status }) => programmesPage(request, reply, { error }, status),
+    );
+  });
 
   app.post('/programmes', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const body = request.body as Record<string, string | string[]>;
-    const cofunders = [1, 2, 3]
-      .map((i) => ({ organisationId: Number(field(body, `cofunder${i}`)), share: field(body, `share${i}`) }))
-      .filter((c) => c.organisationId > 0)
-      .map((c) => ({ organisationId: c.organisationId, shareBp: Math.round(Number(c.share.replace(',', '.')) * 100) }));
     const services = body.services === undefined ? [] : ([] as string[]).concat(body.services);
     return withFormErrors(
       async () => {
@@ -100,11 +143,11 @@ export const passPages: FastifyPluginAsync = async (app) => {
           departementCodes: field(body, 'departements').split(/[\s,;]+/).filter(Boolean),
           faceValueCents,
           validityMonths: Number(field(body, 'validityMonths') || '12'),
-          cofunders,
+          cofunders: cofundersOf(body),
           eligibleServices: services,
           allowDirectHanding: field(body, 'allowDirectHanding') === 'on',
         });
-        return programmesPage(request, reply, { success: 'Programme créé.' }, 201);
+        return programmesPage(request, reply, { success: 'Programme créé. Chaque cofinanceur doit maintenant accepter sa part : aucune commande avant cela.' }, 201);
       },
       ({ message: error, status }) => programmesPage(request, reply, { error, form: body }, status),
     );
@@ -133,7 +176,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         const orderId = await placeOrder(db, principal, {
-          programmeId: Number(field(request.body, 'programmeId')),
+          programmeId: formId(field(request.body, 'programmeId'), 'Le programme'),
           bookletCount: Number(field(request.body, 'bookletCount')),
           vouchersPerBooklet: Number(field(request.body, 'vouchersPerBooklet') || '10'),
         });
@@ -148,9 +191,13 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const order = await getOrder(db, principal, orderId);
     const booklets = await listOrderBooklets(db, principal, orderId, 100);
     const isFunder = organisationsWithRole(principal, 'funder').includes(order.funder_organisation_id);
-    // The funder prints its booklets: it sees each booklet's PIN and first voucher codes, and nobody else does.
+    // The funder prints its booklets: it sees the PIN of each booklet not yet handed to a person (canSeeBookletPin).
     const printable = isFunder && order.status !== 'placed'
-      ? await Promise.all(booklets.slice(0, 5).map(async (b) => ({ number: b.number, pin: bookletPin(secret, b.id), codes: await bookletVoucherCodes(db, secret, b.id) })))
+      ? await Promise.all(booklets.slice(0, 5).map(async (b) => ({
+          number: b.number,
+          pin: canSeeBookletPin(principal, { handed: b.handed_at !== null, funderOrganisationId: order.funder_organisation_id, allocatedOrganisationId: b.allocated_organisation_id }) ? bookletPin(secret, b.id, b.pin_digits) : null,
+          codes: await bookletVoucherCodes(db, secret, b.id),
+        })))
       : [];
     return renderPage(request, reply, 'order.njk', {
       title: `Commande n° ${order.id}`,
@@ -167,13 +214,13 @@ export const passPages: FastifyPluginAsync = async (app) => {
 
   app.get('/commandes/:id', async (request, reply) => {
     if (!requirePagePrincipal(request, reply)) return reply;
-    return orderPage(request, reply, Number((request.params as { id: string }).id));
+    return orderPage(request, reply, pathId(request.params));
   });
 
   const orderAction = (path: string, run: (orderId: number, request: FastifyRequest) => Promise<string>) =>
     app.post(`/commandes/:id/${path}`, async (request, reply) => {
       if (!requirePagePrincipal(request, reply)) return reply;
-      const orderId = Number((request.params as { id: string }).id);
+      const orderId = pathId(request.params);
       return withFormErrors(
         async () => orderPage(request, reply, orderId, { success: await run(orderId, request) }),
         ({ message: error, status }) => orderPage(request, reply, orderId, { error }, status),
@@ -193,7 +240,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
   orderAction('attribution', async (orderId, request) => {
     const numbers = await allocateBooklets(db, request.principal!, {
       orderId,
-      recipientOrganisationId: Number(field(request.body, 'organisationId')),
+      recipientOrganisationId: formId(field(request.body, 'organisationId'), 'La structure'),
       bookletCount: Number(field(request.body, 'bookletCount')),
     });
     return `${numbers.length} carnet(s) attribué(s).`;
@@ -235,29 +282,36 @@ export const passPages: FastifyPluginAsync = async (app) => {
     );
   });
 
-  const redeemPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
-    renderPage(request, reply, 'redeem.njk', {
+  const redeemPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
+    const organisations = organisationsWithRole(request.principal!, 'mediator');
+    return renderPage(request, reply, 'redeem.njk', {
       title: 'Encaisser un chèque',
-      places: await db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisationsWithRole(request.principal!, 'mediator')).where('active', '=', true).orderBy('name').execute(),
+      places: organisations.length ? await db.selectFrom('places').select(['id', 'name']).where('organisation_id', 'in', organisations).where('active', '=', true).orderBy('name').execute() : [],
       redemptions: await listRedemptions(db, secret, request.principal!, 20),
       ...extra,
     }, status);
+  };
+  /** The desk's forms are a mediator's: anyone else is refused before any query (and before the page is drawn). */
+  const requireMediator = (principal: Principal) => {
+    if (!hasRole(principal, 'mediator')) throw forbidden('Cette page est réservée aux médiateurs d’un lieu.');
+  };
 
   app.get('/encaisser', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    if (!hasRole(principal, 'mediator')) throw forbidden('Cette page est réservée aux médiateurs d’un lieu.');
+    requireMediator(principal);
     return redeemPage(request, reply);
   });
 
   app.post('/encaisser', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
+    requireMediator(principal);
     const code = field(request.body, 'code');
     const placeField = field(request.body, 'placeId');
     return withFormErrors(
       async () => {
-        const placeId = await resolvePlace(db, principal, placeField ? Number(placeField) : undefined);
+        const placeId = await resolvePlace(db, principal, optionalFormId(placeField, 'Le lieu'));
         const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
         return redeemPage(request, reply, { redeemed: result });
       },
@@ -268,12 +322,21 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.post('/encaisser/annulation', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
+    requireMediator(principal);
+    const code = field(request.body, 'code');
+    const reason = field(request.body, 'motif');
+    // The button of a line only asks: the undo happens on the confirmation form, ticked and with a reason.
+    if (field(request.body, 'etape') !== 'confirmer') return redeemPage(request, reply, { undo: { code, reason } });
     return withFormErrors(
       async () => {
-        const undone = await undoRedemption(db, secret, principal, field(request.body, 'code'));
+        if (field(request.body, 'confirmation') !== 'oui') {
+          throw invalid('Cochez « Je confirme l’annulation de l’encaissement de ce chèque » pour annuler l’encaissement.', 'confirmation_requise');
+        }
+        const undone = await undoRedemption(db, secret, principal, code, reason);
         return redeemPage(request, reply, { success: `Encaissement du chèque ${undone.code} annulé.` });
       },
-      ({ message: error, status }) => redeemPage(request, reply, { error }, status),
+      ({ message: error, status, code: refusal }) =>
+        redeemPage(request, reply, { error, ...(['confirmation_requise', 'motif_requis', 'motif_trop_long'].includes(refusal) ? { undo: { code, reason } } : {}) }, status),
     );
   });
 

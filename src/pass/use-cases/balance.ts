@@ -1,8 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { DomainError } from '../../shared/errors.js';
-import { bookletPin, parseBookletNumber } from '../domain/booklet-number.js';
+import { authenticateBooklet, bookletNotFound } from './booklet-pin.js';
 
 export interface BookletBalance {
   number: string;
@@ -20,21 +18,14 @@ export interface BookletBalance {
   bookletId: number;
 }
 
-export const bookletNotFound = () => new DomainError('not_found', 'carnet_introuvable', 'Nous ne trouvons pas ce carnet. Vérifiez le numéro et le code secret écrits sur la couverture.');
+export { bookletNotFound };
 
-/** What a person sees with the number and PIN printed on their booklet: no account, no name. */
-/** The booklet's serial when the PIN printed on its cover matches; the same refusal for a bad number or PIN. */
-export function authenticBooklet(secret: string, numberInput: string, pinInput: string): number {
-  const serial = parseBookletNumber(numberInput);
-  const pin = pinInput.replace(/\s/g, '');
-  // Same answer for a bad number and a bad PIN: the page must not confirm which booklets exist.
-  if (serial === null || !/^[0-9]{4}$/.test(pin)) throw bookletNotFound();
-  if (!timingSafeEqual(Buffer.from(bookletPin(secret, serial)), Buffer.from(pin))) throw bookletNotFound();
-  return serial;
-}
-
+/**
+ * What a person sees with the number and PIN printed on their booklet: no account, no name. The PIN is checked
+ * and counted by authenticateBooklet (booklet-pin.ts), as on every door that takes one.
+ */
 export async function bookletBalance(db: Kysely<DB>, secret: string, numberInput: string, pinInput: string): Promise<BookletBalance> {
-  const serial = authenticBooklet(secret, numberInput, pinInput);
+  const serial = await authenticateBooklet(db, secret, numberInput, pinInput);
   const booklet = await db
     .selectFrom('booklets as b')
     .innerJoin('programmes as p', 'p.id', 'b.programme_id')

@@ -22,6 +22,10 @@ export interface BookletSummary {
   voucher_count: number;
   remaining_count: number;
   redeemed_count: number;
+  /** Digits of the PIN printed on the cover (4 before migration 006, 6 since). */
+  pin_digits: number;
+  /** Set when too many wrong PINs locked the booklet (booklet-pin.ts). */
+  locked_at: Date | null;
 }
 
 function bookletSummaries(db: Kysely<DB>) {
@@ -40,6 +44,8 @@ function bookletSummaries(db: Kysely<DB>) {
       'a.name as allocated_organisation_name',
       'b.handed_at',
       'o.expires_at',
+      'b.pin_digits',
+      'b.locked_at',
       sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id)`.as('voucher_count'),
       sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id and v.status in ('activated','allocated','handed') and v.expires_at > now())`.as('remaining_count'),
       sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id and v.status = 'redeemed')`.as('redeemed_count'),

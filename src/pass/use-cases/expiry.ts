@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { splitByShares } from '../../shared/money.js';
 import { postLedgerTransaction } from './ledger.js';
+import { LIVE_VOUCHER_STATUSES_SQL } from '../domain/voucher-status.js';
 
 export interface ExpiryResult {
   voucherCount: number;
@@ -20,7 +21,7 @@ export async function expireVouchers(db: Kysely<DB>, actorUserId: number | null,
     const expired = await sql<{ order_id: number; programme_id: number; voucher_count: number; amount_cents: number }>`
       with expired as (
         update vouchers set status = 'expired'
-        where status in ('issued', 'activated', 'allocated', 'handed') and expires_at <= ${now}
+        where status in ${sql.raw(LIVE_VOUCHER_STATUSES_SQL)} and expires_at <= ${now}
         returning order_id, programme_id, face_value_cents
       )
       select order_id, programme_id, count(*)::integer as voucher_count, sum(face_value_cents)::bigint as amount_cents

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, invalid } from '../../shared/errors.js';
-import { makeBookletNumber } from '../domain/booklet-number.js';
+import { makeBookletNumber, NEW_BOOKLET_PIN_DIGITS } from '../domain/booklet-number.js';
 import { MAX_SERIAL } from '../domain/voucher-code.js';
 import { lockOrder } from './orders.js';
 
@@ -47,8 +47,8 @@ export async function issueOrder(db: Kysely<DB>, actorUserId: number | null, ord
       .returning('expires_at')
       .executeTakeFirstOrThrow();
     await sql`
-      insert into booklets (id, number, order_id, programme_id)
-      select id, number, ${orderId}, ${order.programme_id}
+      insert into booklets (id, number, order_id, programme_id, pin_digits)
+      select id, number, ${orderId}, ${order.programme_id}, ${NEW_BOOKLET_PIN_DIGITS}
       from unnest(${bookletIds}::bigint[], ${bookletNumbers}::text[]) as b(id, number)`.execute(trx);
     await sql`
       insert into vouchers (serial, booklet_id, order_id, programme_id, face_value_cents, status, expires_at)

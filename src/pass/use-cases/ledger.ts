@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB, LedgerAccount } from '../../db/schema.js';
+import { LIVE_VOUCHER_STATUSES_SQL } from '../domain/voucher-status.js';
 
 export interface LedgerLine {
   account: LedgerAccount;
@@ -92,7 +93,7 @@ export async function verifyLedger(db: Kysely<DB>): Promise<LedgerReport> {
       (select sum(amount_cents) from statement_lines l where l.programme_id = p.id) as reimbursed_vouchers,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'funder_refund_due') as expired,
       (select -sum(amount_cents) from ledger_entries l where l.programme_id = p.id and l.account = 'vouchers_outstanding') as outstanding,
-      (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status in ('issued','activated','allocated','handed')) as live_vouchers,
+      (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status in ${sql.raw(LIVE_VOUCHER_STATUSES_SQL)}) as live_vouchers,
       (select sum(amount_cents) from orders o where o.programme_id = p.id and o.status = 'placed') as unissued_orders,
       (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status = 'redeemed') as redeemed_vouchers,
       (select sum(face_value_cents) from vouchers v where v.programme_id = p.id and v.status = 'expired') as expired_vouchers

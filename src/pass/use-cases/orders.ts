@@ -33,9 +33,17 @@ export async function placeOrder(db: Kysely<DB>, principal: Principal, input: Or
   if (!programme.cofunders.some((c) => c.organisationId === funderId)) {
     throw forbidden(`Votre organisation ne cofinance pas le programme « ${programme.name} » : elle ne peut pas y commander de carnets.`);
   }
+  const waiting = programme.cofunders.filter((c) => c.status !== 'accepted');
+  if (waiting.length > 0) {
+    throw conflict(`Le programme « ${programme.name} » attend l’accord de ses cofinanceurs (${waiting.map((c) => `${c.name} : ${c.status === 'refused' ? 'part refusée' : 'en attente'}`).join(' ; ')}) : aucune commande avant que chacun ait accepté sa part.`, 'cofinancement_non_accepte');
+  }
   const amount = orderAmountCents(input.bookletCount, vouchersPerBooklet, programme.faceValueCents);
   const shares = splitByShares(amount, programme.cofunders.map((c) => ({ key: c.organisationId, shareBp: c.shareBp })));
   return db.transaction().execute(async (trx) => {
+    // The shares read above must still be the accepted ones when the order books against them.
+    const lines = await trx.selectFrom('programme_cofunders').select(['organisation_id', 'share_bp', 'status']).where('programme_id', '=', programme.id).forShare().execute();
+    const unchanged = lines.length === programme.cofunders.length && lines.every((l) => l.status === 'accepted' && programme.cofunders.some((c) => c.organisationId === l.organisation_id && c.shareBp === l.share_bp));
+    if (!unchanged) throw conflict('Les cofinanceurs du programme viennent de changer : rechargez la page et recommencez.', 'cofinancement_modifie');
     const { id } = await trx
       .insertInto('orders')
       .values({

@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import { queryPrepared } from '../../db/prepared.js';
-import { fingerprint } from '../../shared/idempotency.js';
+import { fingerprint, isUniqueViolation } from '../../shared/idempotency.js';
 import { countHit } from '../../shared/rate-limit.js';
-import { REDEEM_SQL, STORED_ANSWER_SQL } from './redemption-sql.js';
+import { REDEEM_SQL, REFUSAL_FACTS_SQL, STORED_ANSWER_SQL } from './redemption-sql.js';
+import { REDEMPTION_GUARDS } from '../domain/redemption-guards.js';
 import type { DB } from '../../db/schema.js';
 import { organisationsWithRole, requireOrganisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { recordAudit } from '../../shared/audit.js';
@@ -12,6 +13,7 @@ import { codeRefusal, explainRefusal } from '../domain/redemption-rules.js';
 import { formatVoucherCode, makeVoucherCode, verifyVoucherCode } from '../domain/voucher-code.js';
 import { postLedgerTransaction } from './ledger.js';
 import { REIMBURSEMENT_LOCK } from '../../shared/locks.js';
+import { frenchDay } from '../../shared/dates.js';
 
 export interface RedemptionResult {
   code: string;
@@ -82,9 +84,17 @@ export async function redeemVoucher(
   const organisations = mediatorOrganisations(principal);
   const idempotencyPrincipal = `user:${principal.userId}`;
   const requestFingerprint = fingerprint('redeem', String(serial), String(placeId));
-  const rows = await queryPrepared<{ row: RedemptionRow }>(deps.pool, 'redeem_voucher', REDEEM_SQL, [
-    serial, principal.userId, placeId, organisations, idempotencyPrincipal, idempotencyKey ?? null, requestFingerprint,
-  ]);
+  let rows: { row: RedemptionRow }[];
+  try {
+    rows = await queryPrepared<{ row: RedemptionRow }>(deps.pool, 'redeem_voucher', REDEEM_SQL, [
+      serial, principal.userId, placeId, organisations, idempotencyPrincipal, idempotencyKey ?? null, requestFingerprint,
+    ]);
+  } catch (error) {
+    // A concurrent request with the same key committed first: the whole statement (voucher, ledger, journal) is
+    // rolled back, and the key's stored answer decides below, as for a later retry.
+    if (!(idempotencyKey && isUniqueViolation(error, 'idempotency_keys_pkey'))) throw error;
+    rows = [];
+  }
   if (rows[0]) return { result: toResult(deps.secret, rows[0].row), replayed: false };
   if (idempotencyKey) {
     const [stored] = await queryPrepared<{ fingerprint: string; response: RedemptionRow }>(deps.pool, 'stored_answer', STORED_ANSWER_SQL, [idempotencyPrincipal, idempotencyKey]);
@@ -111,51 +121,40 @@ export async function limitRefusals(db: Kysely<DB>, principal: Principal | null,
   throw error;
 }
 
-export async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, organisations: number[]) {
-  const voucher = await db
-    .selectFrom('vouchers as v')
-    .innerJoin('programmes as pr', 'pr.id', 'v.programme_id')
-    .leftJoin('places as rp', 'rp.id', 'v.redeemed_place_id')
-    .select(['v.status', 'v.expires_at', 'v.redeemed_at', 'rp.name as redeemed_place_name', 'pr.allow_direct_handing', 'v.programme_id'])
-    .where('v.serial', '=', serial)
-    .executeTakeFirst();
-  const place = voucher
-    ? await db
-        .selectFrom('places as p')
-        .select([
-          'p.active',
-          sql<boolean>`exists (select 1 from programme_departements pd join communes c on c.departement_code = pd.departement_code
-                               where pd.programme_id = ${voucher.programme_id} and c.insee_code = p.commune_code)`.as('in_territory'),
-          sql<boolean>`(select cardinality(eligible_services) = 0 or eligible_services && p.services from programmes where id = ${voucher.programme_id})`.as('eligible'),
-          sql<boolean>`exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved'
-                               and l.valid_from <= current_date and l.valid_until >= current_date)`.as('label_valid'),
-          sql<boolean>`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${voucher.programme_id})`.as('accepts_programme'),
-        ])
-        .where('p.id', '=', placeId)
-        .where('p.organisation_id', 'in', organisations)
-        .executeTakeFirst()
-    : undefined;
-  return explainRefusal(
-    voucher
-      ? {
-          status: voucher.status,
-          expiresAt: new Date(voucher.expires_at),
-          redeemedAt: voucher.redeemed_at ? new Date(voucher.redeemed_at) : null,
-          redeemedPlaceName: voucher.redeemed_place_name,
-          allowDirectHanding: voucher.allow_direct_handing,
-        }
-      : null,
-    place
-      ? { active: place.active, inProgrammeTerritory: place.in_territory, labelValid: place.label_valid, acceptsProgramme: place.accepts_programme, offersEligibleService: place.eligible }
-      : null,
-    new Date(),
+/** Evaluates every guard of the table on the voucher and the place, then names the first that fails. */
+export async function diagnoseRefusal(db: Kysely<DB>, serial: number, placeId: number, organisations: number[]): Promise<DomainError> {
+  const { rows } = await db.executeQuery<Record<string, unknown> & { expires_at: Date | null; redeemed_at: Date | null; redeemed_place_name: string | null }>(
+    CompiledQuery.raw(REFUSAL_FACTS_SQL, [serial, placeId, organisations]),
   );
+  const row = rows[0]!;
+  return explainRefusal({
+    holds: Object.fromEntries(REDEMPTION_GUARDS.map((guard) => [guard.code, row[guard.code] === true])),
+    expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    redeemedAt: row.redeemed_at ? new Date(row.redeemed_at) : null,
+    redeemedPlaceName: row.redeemed_place_name,
+    now: new Date(),
+  });
 }
 
-/** A place may take back its own redemption (a mistake at the desk) as long as it has not been reimbursed. */
-export async function undoRedemption(db: Kysely<DB>, secret: string, principal: Principal, codeInput: string): Promise<{ code: string; status: string }> {
+export const UNDO_REASON_MAX_LENGTH = 500;
+
+/** The reason a mediator gives for taking back a redemption: required, journaled with the undo. */
+export function undoReason(input: unknown): string {
+  const reason = typeof input === 'string' ? input.trim() : '';
+  if (!reason) throw invalid('Indiquez le motif de l’annulation de l’encaissement (par exemple : chèque saisi par erreur).', 'motif_requis');
+  if (reason.length > UNDO_REASON_MAX_LENGTH) throw invalid(`Le motif de l’annulation ne doit pas dépasser ${UNDO_REASON_MAX_LENGTH} caractères.`, 'motif_trop_long');
+  return reason;
+}
+
+/**
+ * A place may take back its own redemption (a mistake at the desk), with a reason, as long as it has not been
+ * reimbursed nor counted in an accompaniment: the voucher row is locked before either is checked, and recording
+ * an accompaniment locks it too, so an undo and a workshop cannot both claim it.
+ */
+export async function undoRedemption(db: Kysely<DB>, secret: string, principal: Principal, codeInput: string, reasonInput: unknown): Promise<{ code: string; status: string }> {
   const serial = authenticSerial(secret, codeInput);
   const organisations = mediatorOrganisations(principal);
+  const reason = undoReason(reasonInput);
   return db.transaction().execute(async (trx) => {
     // A reimbursement run in progress would pay this voucher: wait for it, then see its lines.
     await sql`select pg_advisory_xact_lock_shared(${REIMBURSEMENT_LOCK})`.execute(trx);
@@ -170,6 +169,17 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
     if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
     if (voucher.organisation_id === null || !organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
     if (voucher.reimbursed) throw conflict('Ce chèque figure déjà sur un relevé de remboursement : il ne peut plus être annulé.', 'deja_rembourse');
+    // Read after the row lock, in a statement of its own: an accompaniment committed meanwhile is seen.
+    const counted = await trx
+      .selectFrom('accompaniment_participants as ap')
+      .innerJoin('accompaniments as a', 'a.id', 'ap.accompaniment_id')
+      .select(['a.id', 'a.kind', 'a.occurred_on'])
+      .where('ap.voucher_serial', '=', serial)
+      .executeTakeFirst();
+    if (counted) {
+      const where = counted.kind === 'workshop' ? 'l’atelier' : 'l’accompagnement individuel';
+      throw conflict(`Ce chèque est compté dans ${where} du ${frenchDay(counted.occurred_on)} (n° ${counted.id}) : son encaissement ne peut pas être annulé.`, 'compte_dans_un_accompagnement', { accompanimentId: counted.id });
+    }
     const restored = voucher.handed_at ? 'handed' : 'allocated';
     const updated = await trx
       .updateTable('vouchers')
@@ -192,6 +202,7 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
       fromStatus: 'redeemed',
       toStatus: restored,
       voucherCount: 1,
+      details: { reason },
     });
     return { code: formatVoucherCode(makeVoucherCode(secret, serial)), status: restored };
   });

@@ -1,13 +1,14 @@
 import { PassThrough, type Readable } from 'node:stream';
 import PDFDocument from 'pdfkit';
-import { decimalEuros, frenchCsv } from '../../shared/csv.js';
+import { type CsvCell, euros, frenchCsv } from '../../shared/csv.js';
 import { formatEuros } from '../../shared/money.js';
 import type { FunderReport, ReachGroup } from './report.js';
 
 const percent = (bp: number) => `${(bp / 100).toLocaleString('fr-FR')} %`;
-const count = (group: ReachGroup) => (group.booklets === null ? 'moins de 3' : String(group.booklets));
+const count = (group: ReachGroup) => (group.booklets === null ? 'moins de 3' : group.booklets);
 
-const decimal = (value: number | null) => (value === null ? 'masqué' : value.toLocaleString('fr-FR'));
+/** A mean level as a number of the spreadsheet (1,5), or why it is not shown. */
+const decimal = (value: number | null): CsvCell => (value === null ? 'masqué' : value);
 
 function progressCsv(report: FunderReport): string {
   const rows = report.progress.map((p) => [
@@ -18,12 +19,12 @@ function progressCsv(report: FunderReport): string {
   return frenchCsv(['commande', 'carnets_mesures_deux_fois', 'en_progres', 'niveau_avant', 'niveau_apres', ...topics.flatMap((t) => [`${t}_avant`, `${t}_apres`])], rows).replace('\uFEFF', '');
 }
 
-/** One line per order, then the reach: for a French spreadsheet (UTF-8 with BOM, semicolons). */
+/** One line per order, then the reach: for a French spreadsheet (UTF-8 with BOM, semicolons; names neutralised against formulas). */
 export function reportCsv(report: FunderReport): string {
-  const rows: (string | number)[][] = report.orders.map((o) => [
+  const rows: CsvCell[][] = report.orders.map((o) => [
     o.orderId, o.programmeName, o.role === 'ordered' ? 'commanditaire' : 'cofinanceur', percent(o.shareBp),
     o.vouchers.issued, o.vouchers.allocated, o.vouchers.handed, o.vouchers.redeemed, o.vouchers.expired,
-    decimalEuros(o.amountCents), decimalEuros(o.redeemedCents), decimalEuros(o.expiredCents), decimalEuros(o.refundCents),
+    euros(o.amountCents), euros(o.redeemedCents), euros(o.expiredCents), euros(o.refundCents),
   ]);
   const reach = [
     ...report.reach.ageBands.map((g) => ['âge', g.label, count(g)]),

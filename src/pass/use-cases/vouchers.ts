@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB, VoucherStatus } from '../../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from '../domain/voucher-code.js';
 import { frenchDay } from '../../shared/dates.js';
+import { isLiveVoucher } from '../domain/voucher-status.js';
 
 export const VOUCHER_STATUSES: VoucherStatus[] = ['issued', 'activated', 'allocated', 'handed', 'redeemed', 'expired', 'cancelled'];
 
@@ -63,7 +64,7 @@ export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise
     .executeTakeFirst();
   if (!voucher) return null;
   const expiresAt = new Date(voucher.expires_at);
-  const live = ['issued', 'activated', 'allocated', 'handed'].includes(voucher.status) && expiresAt > new Date();
+  const live = isLiveVoucher(voucher.status, expiresAt);
   const usable = live && (voucher.status === 'handed' || (voucher.status === 'allocated' && voucher.allow_direct_handing));
   const statusText = usable
     ? `Ce chèque peut être utilisé jusqu’au ${frenchDay(expiresAt)}.`

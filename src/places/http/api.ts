@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireApiPrincipal } from '../../http/auth.js';
+import { idParam } from '../../http/ids.js';
 import { requireReviewer } from '../use-cases/access.js';
 import { openingState, weekSchedule } from '../domain/opening-hours.js';
 import { exportCsv, exportJson } from '../use-cases/export.js';
@@ -14,7 +15,7 @@ import { organisationsWithRole } from '../../accounts/use-cases/principal.js';
 import { STANDARD_FIELDS } from '../domain/standard.js';
 
 const error = z.object({ error: z.string(), message: z.string() }).passthrough();
-const id = z.coerce.number().int().positive();
+const id = idParam;
 const hit = z.object({
   id: z.number(),
   name: z.string(),
@@ -93,7 +94,7 @@ export const placesApi: FastifyPluginAsyncZod = async (app) => {
       const principal = requireApiPrincipal(request);
       await requireReviewer(db, principal);
       const content = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      return importPlaces(db, principal.userId, content, {
+      return importPlaces(db, principal, content, {
         fileName: typeof request.body === 'string' ? 'import.csv' : 'import.json',
         validOnly: request.query.validOnly === 'true',
         mapV0Services: request.query.mapV0Services === 'true',

@@ -2,8 +2,10 @@ import { httpStatus } from '../../http/errors.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import { formId, optionalFormId, pathId } from '../../http/ids.js';
 import { field, renderPage } from '../../http/page.js';
-import { DomainError, notFound } from '../../shared/errors.js';
+import { DomainError, forbidden, notFound } from '../../shared/errors.js';
+import { canApplyForLabel, canReadLabelHistory } from '../domain/policies.js';
 import { canManagePlace, requireReviewer } from '../use-cases/access.js';
 import { formatPhoneForPeople } from '../domain/normalise.js';
 import { openingState, weekSchedule } from '../domain/opening-hours.js';
@@ -79,6 +81,8 @@ function addYears(date: string, years: number): string {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+const LABEL_NOT_FOUND = 'Cette demande de label n’existe pas sur votre territoire, ou elle a déjà été remplacée.';
+
 export const placesPages: FastifyPluginAsync = async (app) => {
   const { db, config } = app.platform;
 
@@ -100,9 +104,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/lieux/:id', async (request, reply) => {
-    const id = Number((request.params as { id: string }).id);
-    if (!Number.isInteger(id) || id <= 0) throw notFound('Ce lieu n’existe pas.');
-    const details = await getPlace(db, id);
+    const details = await getPlace(db, pathId(request.params, 'Ce lieu n’existe pas.'));
     const now = new Date();
     const principal = request.principal;
     const canManage = principal ? await canManagePlace(db, principal, { organisation_id: details.place.organisation_id, departement_code: details.departementCode }) : false;
@@ -153,7 +155,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.get('/lieux/:id/modifier', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const details = await getPlace(db, Number((request.params as { id: string }).id));
+    const details = await getPlace(db, pathId(request.params, 'Ce lieu n’existe pas.'));
     const success = (request.query as Record<string, string>).enregistre ? 'La fiche du lieu est enregistrée.' : undefined;
     return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined, ...(success ? { success } : {}) });
   });
@@ -161,7 +163,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.post('/lieux/:id/modifier', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const placeId = Number((request.params as { id: string }).id);
+    const placeId = pathId(request.params, 'Ce lieu n’existe pas.');
     const { raw, extras } = placeInput(request.body);
     try {
       await updatePlace(db, principal, placeId, raw, extras);
@@ -180,7 +182,11 @@ export const placesPages: FastifyPluginAsync = async (app) => {
 
   const labelApplicationPage = async (request: FastifyRequest, reply: FastifyReply, placeId: number, extra: Record<string, unknown> = {}, status = 200) => {
     const details = await getPlace(db, placeId);
+    const facts = { organisationId: details.place.organisation_id, departementCode: details.departementCode };
+    // The application and the decisions' history (reasons of refusal, who decided) are the place's and its reviewers' only.
+    if (!canReadLabelHistory(request.principal!, facts)) throw forbidden('Le label de ce lieu ne se consulte que par ses médiateurs, le hub de son territoire et l’administration.');
     return renderPage(request, reply, 'label-application.njk', {
+      canApply: canApplyForLabel(request.principal!, facts),
       title: `Label du lieu ${details.place.name}`,
       details,
       labelText: details.label ? LABEL_STATUS_TEXT[details.label.status] : null,
@@ -192,13 +198,13 @@ export const placesPages: FastifyPluginAsync = async (app) => {
 
   app.get('/lieux/:id/label', async (request, reply) => {
     if (!requirePagePrincipal(request, reply)) return reply;
-    return labelApplicationPage(request, reply, Number((request.params as { id: string }).id));
+    return labelApplicationPage(request, reply, pathId(request.params, 'Ce lieu n’existe pas.'));
   });
 
   app.post('/lieux/:id/label', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const placeId = Number((request.params as { id: string }).id);
+    const placeId = pathId(request.params, 'Ce lieu n’existe pas.');
     try {
       await applyForLabel(db, principal, placeId, { criteriaMet: values(request.body, 'criteres').map(Number), note: field(request.body, 'note') });
       return labelApplicationPage(request, reply, placeId, { success: 'Votre demande de label est envoyée au hub de votre territoire.' });
@@ -217,7 +223,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
 
   const labelReviewPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, labelId: number, extra: Record<string, unknown> = {}, status = 200) => {
     const request_ = (await labelsToReview(db, principal)).find((r) => r.labelId === labelId);
-    if (!request_) throw notFound('Cette demande de label n’existe pas sur votre territoire, ou elle a déjà été remplacée.');
+    if (!request_) throw notFound(LABEL_NOT_FOUND);
     const details = await getPlace(db, request_.placeId);
     return renderPage(request, reply, 'label-review.njk', {
       title: `Label : ${details.place.name}`,
@@ -234,13 +240,13 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.get('/labels/:id', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    return labelReviewPage(request, reply, principal, Number((request.params as { id: string }).id));
+    return labelReviewPage(request, reply, principal, pathId(request.params, LABEL_NOT_FOUND));
   });
 
   app.post('/labels/:id', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const labelId = Number((request.params as { id: string }).id);
+    const labelId = pathId(request.params, LABEL_NOT_FOUND);
     const kind = field(request.body, 'decision');
     const reason = field(request.body, 'motif');
     const decision: LabelDecision | null =
@@ -275,7 +281,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     if (!Buffer.isBuffer(file) || file.length === 0) return importPage(request, reply, { error: 'Choisissez un fichier CSV ou JSON au standard des lieux de médiation numérique.' }, 422);
     const fileName = field(request.body, 'nom_fichier') || undefined;
     try {
-      const report = await importPlaces(db, principal.userId, file.toString('utf8'), {
+      const report = await importPlaces(db, principal, file.toString('utf8'), {
         validOnly: field(request.body, 'valides_seulement') === 'oui',
         mapV0Services: field(request.body, 'anciens_services') === 'oui',
         fileName,
@@ -297,9 +303,9 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     await requireReviewer(db, principal);
-    const pair = { placeId: Number(field(request.body, 'a')), otherPlaceId: Number(field(request.body, 'b')) };
+    const pair = { placeId: formId(field(request.body, 'a'), 'Le premier lieu'), otherPlaceId: formId(field(request.body, 'b'), 'Le second lieu') };
     const decision = field(request.body, 'decision');
-    await reviewDuplicate(db, principal.userId, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: Number(decision) });
+    await reviewDuplicate(db, principal.userId, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: formId(decision, 'Le lieu à désactiver') });
     return reply.redirect('/lieux/doublons', 303);
   });
 
@@ -313,13 +319,14 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.post('/admin/criteres', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const id = Number(field(request.body, 'id')) || undefined;
     try {
+      const position = field(request.body, 'position');
+      if (position !== '' && !/^-?[0-9]{1,6}$/.test(position)) throw new DomainError('invalid', 'position', 'La position est un nombre entier, par exemple 3.');
       await saveCriterion(db, principal, {
-        id,
+        id: optionalFormId(field(request.body, 'id'), 'Le critère'),
         title: field(request.body, 'titre'),
         description: field(request.body, 'description'),
-        position: Number(field(request.body, 'position')) || 0,
+        position: Number(position) || 0,
         active: field(request.body, 'actif') === 'oui',
       });
       return reply.redirect('/admin/criteres', 303);

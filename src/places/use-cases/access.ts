@@ -1,19 +1,16 @@
 import type { Kysely } from 'kysely';
-import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import type { Principal } from '../../accounts/domain/principal.js';
+import { canEditPlace, covers, reviewScope } from '../domain/policies.js';
 import type { DB } from '../../db/schema.js';
 import { forbidden, notFound } from '../../shared/errors.js';
 
 /**
- * The départements whose places this principal reviews (labels, imports, duplicates): every one for the national
- * administration (null), those of their hubs otherwise (a hub covers 2 to 5; its own when none are recorded).
+ * The départements whose places this principal reviews: the pure rule of places/domain/policies.ts (`reviewScope`:
+ * null for the administration, the hubs' départements carried by the principal otherwise). Kept async and with the
+ * database argument for its many callers.
  */
-export async function reviewedDepartements(db: Kysely<DB>, principal: Principal): Promise<string[] | null> {
-  if (isAdmin(principal)) return null;
-  const hubs = organisationsWithRole(principal, 'hub');
-  if (hubs.length === 0) return [];
-  const listed = await db.selectFrom('organisation_departements').select('departement_code').where('organisation_id', 'in', hubs).execute();
-  const own = await db.selectFrom('organisations').select('departement_code').where('id', 'in', hubs).where('departement_code', 'is not', null).execute();
-  return [...new Set([...listed.map((r) => r.departement_code), ...own.map((r) => r.departement_code!)])];
+export async function reviewedDepartements(_db: Kysely<DB>, principal: Principal): Promise<string[] | null> {
+  return reviewScope(principal);
 }
 
 export async function requireReviewer(db: Kysely<DB>, principal: Principal): Promise<string[] | null> {
@@ -22,12 +19,11 @@ export async function requireReviewer(db: Kysely<DB>, principal: Principal): Pro
   return departements;
 }
 
-export const covers = (departements: string[] | null, departementCode: string) => departements === null || departements.includes(departementCode);
+export { covers };
 
 /** A place is run by its organisation's mediators; the hub of its territory and the administration may act too. */
-export async function canManagePlace(db: Kysely<DB>, principal: Principal, place: { organisation_id: number | null; departement_code: string }): Promise<boolean> {
-  if (place.organisation_id !== null && organisationsWithRole(principal, 'mediator').includes(place.organisation_id)) return true;
-  return covers(await reviewedDepartements(db, principal), place.departement_code);
+export async function canManagePlace(_db: Kysely<DB>, principal: Principal, place: { organisation_id: number | null; departement_code: string }): Promise<boolean> {
+  return canEditPlace(principal, { organisationId: place.organisation_id, departementCode: place.departement_code });
 }
 
 /** What access rules need of a place: who runs it and in which département it is. */

@@ -4,15 +4,20 @@ import { normaliseText } from '../domain/normalise.js';
 import type { FieldError, StandardPlace } from '../domain/validation.js';
 import type { CommuneRef } from './record.js';
 
-export interface CommuneIndex {
-  byInsee: Map<string, CommuneRef>;
-  byPostalCode: Map<string, CommuneRef[]>;
+/** A commune as the indexes hold it: with its département, which the territory rules need. */
+export interface IndexedCommune extends CommuneRef {
+  departement_code: string;
 }
 
-const COLUMNS = ['insee_code', 'name', 'postal_codes', 'lat', 'lng'] as const;
+export interface CommuneIndex {
+  byInsee: Map<string, IndexedCommune>;
+  byPostalCode: Map<string, IndexedCommune[]>;
+}
 
-function indexCommunes(communes: CommuneRef[]): CommuneIndex {
-  const byPostalCode = new Map<string, CommuneRef[]>();
+const COLUMNS = ['insee_code', 'name', 'postal_codes', 'lat', 'lng', 'departement_code'] as const;
+
+function indexCommunes(communes: IndexedCommune[]): CommuneIndex {
+  const byPostalCode = new Map<string, IndexedCommune[]>();
   for (const commune of communes) for (const code of commune.postal_codes) byPostalCode.set(code, [...(byPostalCode.get(code) ?? []), commune]);
   return { byInsee: new Map(communes.map((c) => [c.insee_code, c])), byPostalCode };
 }
@@ -33,7 +38,7 @@ export async function loadCommunesFor(db: Kysely<DB>, place: Pick<StandardPlace,
 }
 
 /** The INSEE code when given; otherwise the commune of that postal code, by name when several share it. */
-export function resolveCommune(place: StandardPlace, index: CommuneIndex): CommuneRef | FieldError {
+export function resolveCommune(place: StandardPlace, index: CommuneIndex): IndexedCommune | FieldError {
   if (place.code_insee) return index.byInsee.get(place.code_insee) ?? { field: 'code_insee', reason: `aucune commune n’a le code INSEE ${place.code_insee}` };
   const candidates = index.byPostalCode.get(place.code_postal) ?? [];
   if (candidates.length === 1) return candidates[0]!;

@@ -38,7 +38,15 @@ export interface DuplicatePair {
   otherPlaceAddress: string;
   otherPlaceSource: string | null;
   reason: 'same_siret' | 'same_name_nearby';
+  /** Labelled today (its latest label approved and within its dates): the record a reviewer should keep. */
+  placeLabelled: boolean;
+  otherPlaceLabelled: boolean;
 }
+
+/** Whether the place's latest label record is approved and valid today, as currentLabel (labels.ts) reads it. */
+const labelledToday = (placeColumn: 'a.id' | 'b.id') => sql<boolean>`coalesce((
+  select l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date
+  from place_labels l where l.place_id = ${sql.ref(placeColumn)} order by l.id desc limit 1), false)`;
 
 export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: string[] | null): Promise<DuplicatePair[]> {
   let query = db
@@ -49,7 +57,7 @@ export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: strin
     .select([
       'd.place_id', 'a.name as a_name', sql<string>`a.address || ', ' || a.postal_code || ' ' || a.commune_name`.as('a_address'), 'a.source as a_source',
       'd.other_place_id', 'b.name as b_name', sql<string>`b.address || ', ' || b.postal_code || ' ' || b.commune_name`.as('b_address'), 'b.source as b_source',
-      'd.reason',
+      'd.reason', labelledToday('a.id').as('a_labelled'), labelledToday('b.id').as('b_labelled'),
     ])
     .where('d.status', '=', 'open')
     .where('a.active', '=', true)
@@ -61,7 +69,7 @@ export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: strin
   return rows.map((r) => ({
     placeId: r.place_id, placeName: r.a_name, placeAddress: r.a_address, placeSource: r.a_source,
     otherPlaceId: r.other_place_id, otherPlaceName: r.b_name, otherPlaceAddress: r.b_address, otherPlaceSource: r.b_source,
-    reason: r.reason,
+    reason: r.reason, placeLabelled: Boolean(r.a_labelled), otherPlaceLabelled: Boolean(r.b_labelled),
   }));
 }
 

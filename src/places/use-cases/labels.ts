@@ -4,6 +4,7 @@ import type { DB, LabelStatus } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { covers, placeLocation, requireReviewer } from './access.js';
+import { labelRecordValidToday } from '../domain/sql-fragments.js';
 
 /** A label lasts three years unless the reviewer decides otherwise. */
 export const DEFAULT_LABEL_YEARS = 3;
@@ -46,7 +47,7 @@ export async function saveCriterion(db: Kysely<DB>, principal: Principal, input:
   });
 }
 
-const VALID_TODAY = sql<boolean>`(status = 'approved' and valid_from <= current_date and valid_until >= current_date)`;
+const VALID_TODAY = sql.raw<boolean>(labelRecordValidToday('place_labels'));
 
 /** The place's most recent label record, and whether it is valid today. */
 export async function currentLabel(db: Kysely<DB>, placeId: number): Promise<LabelSummary | null> {

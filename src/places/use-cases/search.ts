@@ -4,6 +4,7 @@ import { DomainError } from '../../shared/errors.js';
 import { searchCommunes } from '../../territories/use-cases/queries.js';
 import { EARTH_RADIUS_KM, projectedPoint } from '../domain/geo.js';
 import { normaliseText } from '../domain/normalise.js';
+import { acceptsAnyProgramme, acceptsProgramme, inProgrammeTerritory, labelValidToday } from '../domain/sql-fragments.js';
 import { openingState } from '../domain/opening-hours.js';
 
 export interface SearchFilters {
@@ -82,10 +83,15 @@ export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origi
   return { label, lat: commune.lat, lon: commune.lng, communeCode: commune.insee_code };
 }
 
-const LABEL_VALID_TODAY = sql`exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date)`;
+const LABEL_VALID_TODAY = sql.raw<boolean>(labelValidToday('p'));
 
 /** A valid label today and at least one programme accepted: the place takes pass numérique vouchers. */
-const ACCEPTS_PASS = sql<boolean>`(exists (select 1 from place_programmes pp where pp.place_id = p.id) and ${LABEL_VALID_TODAY})`;
+const ACCEPTS_PASS = sql<boolean>`(${sql.raw(acceptsAnyProgramme('p'))} and ${LABEL_VALID_TODAY})`;
+
+/** The place takes this programme's vouchers: accepted, inside its territory, with a label valid today (as redemption requires). */
+const acceptsThisProgramme = (programmeId: number) =>
+  sql<boolean>`exists (select 1 from programmes fpr where fpr.id = ${programmeId}
+    and ${sql.raw(acceptsProgramme('p', 'fpr.id'))} and ${sql.raw(inProgrammeTerritory('p', 'fpr.id'))}) and ${LABEL_VALID_TODAY}`;
 
 function distanceFrom(origin: { lat: number; lon: number }) {
   return sql<number>`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
@@ -108,7 +114,7 @@ export function filterCondition(filters: SearchFilters) {
   if (filters.accessible) conditions.push(sql`(p.step_free_access or 'Handicaps moteurs' = any(p.specific_support))`);
   if (filters.acceptsPass) conditions.push(ACCEPTS_PASS);
   if (filters.programmeId !== undefined) {
-    conditions.push(sql`exists (select 1 from place_programmes pp where pp.place_id = p.id and pp.programme_id = ${filters.programmeId}) and ${LABEL_VALID_TODAY}`);
+    conditions.push(acceptsThisProgramme(filters.programmeId));
   }
   return sql.join(conditions, sql` and `);
 }

@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireApiPrincipal } from '../../http/auth.js';
+import { idParam, toId } from '../../http/ids.js';
+import { notFound } from '../../shared/errors.js';
 import { requireOperator, requireStatementReader } from '../use-cases/access.js';
 import { confirmBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
 import { runTransferXml } from '../use-cases/files.js';
 import { createRun, getRun, markRunPaid, rejectTransfer, statementNumber } from '../use-cases/runs.js';
 import { statementCsv, statementDetails, statementPdf } from '../use-cases/statements.js';
 
-const id = z.coerce.number().int().positive();
+const id = idParam;
 const error = z.object({ error: z.string(), message: z.string() }).passthrough();
 
 export const reimbursementApi: FastifyPluginAsyncZod = async (app) => {
@@ -18,20 +20,32 @@ export const reimbursementApi: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['remboursements'],
-        summary: 'Saisir les coordonnées bancaires d’un lieu (médiateur du lieu) ; en attente jusqu’à confirmation par une autre personne',
+        summary: 'Saisir les coordonnées bancaires d’un lieu (médiateur du lieu) ; en attente jusqu’à confirmation par une autre personne. Le titulaire est enregistré tel que la banque le recevra (holderNameForBank : accents retirés) ; un nom qui ne peut pas être transmis tel quel ou de plus de 70 caractères est refusé',
         params: z.object({ id }),
         body: z.object({ holderName: z.string(), iban: z.string(), bic: z.string() }),
-        response: { 201: z.object({ bankAccountId: z.number(), status: z.literal('pending') }), 403: error, 422: error },
+        response: { 201: z.object({ bankAccountId: z.number(), status: z.literal('pending'), holderNameForBank: z.string() }), 403: error, 422: error },
       },
     },
-    async (request, reply) => reply.status(201).send({ bankAccountId: await requestBankDetails(db, requireApiPrincipal(request), request.params.id, request.body), status: 'pending' as const }),
+    async (request, reply) => {
+      const bankAccountId = await requestBankDetails(db, requireApiPrincipal(request), request.params.id, request.body);
+      const { holder_name } = await db.selectFrom('bank_accounts').select('holder_name').where('id', '=', bankAccountId).executeTakeFirstOrThrow();
+      return reply.status(201).send({ bankAccountId, status: 'pending' as const, holderNameForBank: holder_name });
+    },
   );
 
   app.post(
     '/bank-accounts/:id/confirmation',
-    { schema: { tags: ['remboursements'], summary: 'Confirmer des coordonnées bancaires (autre médiateur du lieu, hub du territoire, administration)', params: z.object({ id }), response: { 204: z.null(), 403: error, 404: error, 409: error } } },
+    {
+      schema: {
+        tags: ['remboursements'],
+        summary: 'Confirmer des coordonnées bancaires (autre médiateur du lieu, hub du territoire, administration) ; holderNameForBank : le nom transmis à la banque que la personne a vérifié, refusé (409) s’il n’est pas exactement celui des virements',
+        params: z.object({ id }),
+        body: z.object({ holderNameForBank: z.string().optional() }).optional(),
+        response: { 204: z.null(), 403: error, 404: error, 409: error },
+      },
+    },
     async (request, reply) => {
-      await confirmBankDetails(db, requireApiPrincipal(request), request.params.id);
+      await confirmBankDetails(db, requireApiPrincipal(request), request.params.id, request.body?.holderNameForBank);
       return reply.status(204).send(null);
     },
   );
@@ -85,8 +99,10 @@ export const reimbursementApi: FastifyPluginAsyncZod = async (app) => {
   app.get('/statements/:file', { schema: { tags: ['remboursements'], summary: 'Relevé d’un lieu : {id}.csv ou {id}.pdf (médiateurs du lieu, hub, opérateur)', params: z.object({ file: z.string().regex(/^\d+\.(csv|pdf)$/) }) } }, async (request, reply) => {
     const principal = requireApiPrincipal(request);
     const [rawId, format] = request.params.file.split('.');
-    await requireStatementReader(db, principal, Number(rawId));
-    const details = await statementDetails(db, secret, Number(rawId));
+    const statementId = toId(rawId);
+    if (statementId === null) throw notFound('Ce relevé n’existe pas.');
+    await requireStatementReader(db, principal, statementId);
+    const details = await statementDetails(db, secret, statementId);
     return format === 'csv' ? reply.type('text/csv; charset=utf-8').send(statementCsv(details)) : reply.type('application/pdf').send(statementPdf(details));
   });
 };

@@ -1,38 +1,41 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { isAdmin, type Principal } from '../../accounts/use-cases/principal.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import { formId, pathId, toId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
 import { notFound } from '../../shared/errors.js';
-import { reviewedDepartements } from '../../places/use-cases/access.js';
 import { getPlace } from '../../places/use-cases/store.js';
 import { requireOperator, requireStatementReader, statementsOfMediator } from '../use-cases/access.js';
 import { bankDetailsOfPlace, confirmBankDetails, pendingBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
 import { displayIban } from '../domain/bank.js';
+import { canConfirmBankDetails, canEnterBankDetails } from '../domain/policies.js';
+import { holderNameForBank } from '../domain/sepa-text.js';
 import { runTransferXml } from '../use-cases/files.js';
 import { createRun, getRun, listRuns, markRunPaid, rejectTransfer, statementNumber } from '../use-cases/runs.js';
 import { statementCsv, statementDetails, statementPdf } from '../use-cases/statements.js';
 
-const idParam = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isInteger(id) || id <= 0) throw notFound('Cette page n’existe pas.');
-  return id;
+/** The name the transfers will carry, exactly; null when it cannot be sent as is (entered before the check). */
+const sentName = (holderName: string) => {
+  const verdict = holderNameForBank(holderName);
+  return verdict.ok ? verdict.sent : null;
 };
+
+const idParam = (request: FastifyRequest) => pathId(request.params);
 
 export const reimbursementPages: FastifyPluginAsync = async (app) => {
   const { db, secret, config } = app.platform;
 
   const bankPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, placeId: number, extra: Record<string, unknown> = {}, status = 200) => {
     const details = await getPlace(db, placeId);
-    const bank = await bankDetailsOfPlace(db, placeId);
-    const isMediator = details.place.organisation_id !== null && organisationsWithRole(principal, 'mediator').includes(details.place.organisation_id);
-    const reviewer = (await reviewedDepartements(db, principal))?.length !== 0;
+    const bank = await bankDetailsOfPlace(db, principal, placeId);
+    const facts = { organisationId: details.place.organisation_id, departementCode: details.departementCode };
     return renderPage(request, reply, 'bank-details.njk', {
       title: `Coordonnées bancaires — ${details.place.name}`,
       place: details.place,
-      confirmed: bank.confirmed && { ...bank.confirmed, ibanShown: displayIban(bank.confirmed.iban, true) },
-      pending: bank.pending && { ...bank.pending, ibanShown: displayIban(bank.pending.iban) },
-      canEnter: isMediator,
-      canConfirm: Boolean(bank.pending) && bank.pending!.requested_by !== principal.userId && (isMediator || reviewer),
+      confirmed: bank.confirmed && { ...bank.confirmed, sentName: sentName(bank.confirmed.holder_name), ibanShown: displayIban(bank.confirmed.iban, true) },
+      pending: bank.pending && { ...bank.pending, sentName: sentName(bank.pending.holder_name), ibanShown: displayIban(bank.pending.iban) },
+      canEnter: canEnterBankDetails(principal, facts),
+      canConfirm: Boolean(bank.pending) && canConfirmBankDetails(principal, facts, bank.pending!.requested_by) && sentName(bank.pending!.holder_name) !== null,
       ...extra,
     }, status);
   };
@@ -63,7 +66,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     const placeId = idParam(request);
     return withFormErrors(
       async () => {
-        await confirmBankDetails(db, principal, Number(field(request.body, 'compte')));
+        await confirmBankDetails(db, principal, formId(field(request.body, 'compte'), 'Le compte à confirmer'), field(request.body, 'nom_transmis'));
         return bankPage(request, reply, principal, placeId, { success: 'Coordonnées bancaires confirmées : les prochains remboursements iront sur ce compte.' });
       },
       (error) => bankPage(request, reply, principal, placeId, { error: error.message }, error.status),
@@ -74,7 +77,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     renderPage(request, reply, 'reimbursements.njk', {
       title: 'Remboursements des lieux',
       runs: isAdmin(principal) ? await listRuns(db) : [],
-      pendingBank: (await pendingBankDetails(db, principal)).map((b) => ({ ...b, ibanShown: displayIban(b.iban) })),
+      pendingBank: (await pendingBankDetails(db, principal)).map((b) => ({ ...b, sentName: sentName(b.holder_name), ibanShown: displayIban(b.iban) })),
       isOperator: isAdmin(principal),
       today: new Date().toISOString().slice(0, 10),
       ...extra,
@@ -145,7 +148,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
   runAction('paye', (principal, runId) => markRunPaid(db, principal.userId, runId), 'Remboursement marqué payé.');
   runAction(
     'rejet',
-    (principal, _runId, request) => rejectTransfer(db, principal.userId, Number(field(request.body, 'releve')), field(request.body, 'motif')),
+    (principal, _runId, request) => rejectTransfer(db, principal.userId, formId(field(request.body, 'releve'), 'Le relevé'), field(request.body, 'motif')),
     'Virement rejeté : ses chèques seront dans le prochain remboursement.',
   );
 
@@ -160,8 +163,8 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const match = /^(\d+)\.(pdf|csv)$/.exec((request.params as { file: string }).file);
-    if (!match) throw notFound('Ce relevé n’existe pas.');
-    const statementId = Number(match[1]);
+    const statementId = match ? toId(match[1]) : null;
+    if (!match || statementId === null) throw notFound('Ce relevé n’existe pas.');
     await requireStatementReader(db, principal, statementId);
     const details = await statementDetails(db, secret, statementId);
     const name = `releve-${details.number}.${match[2]}`;

@@ -1,28 +1,28 @@
 import type { Kysely } from 'kysely';
 import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import type { DB } from '../../db/schema.js';
-import { covers, placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
+import { placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
+import { canConfirmBankDetails, canReadBankDetails } from '../domain/policies.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, DomainError, forbidden, notFound } from '../../shared/errors.js';
 import { validateBankDetails } from '../domain/bank.js';
-import { toSepaText, SepaTextError } from '../domain/sepa-text.js';
+import { holderNameForBank } from '../domain/sepa-text.js';
 
 const isPlaceMediator = (principal: Principal, organisationId: number | null) => organisationId !== null && organisationsWithRole(principal, 'mediator').includes(organisationId);
 
-/** A place's mediators enter the bank details; nothing is paid to them until a second person confirms. */
+/**
+ * A place's mediators enter the bank details; nothing is paid to them until a second person confirms. The holder is
+ * stored as the bank will receive it (accents dropped); a name that cannot be sent as is, or longer than 70
+ * characters, is refused rather than altered.
+ */
 export async function requestBankDetails(db: Kysely<DB>, principal: Principal, placeId: number, input: { holderName: string; iban: string; bic: string }): Promise<number> {
   const place = await placeLocation(db, placeId);
   if (!isPlaceMediator(principal, place.organisation_id)) throw forbidden('Seuls les médiateurs du lieu peuvent saisir ses coordonnées bancaires.');
   const verdict = validateBankDetails(input.iban, input.bic);
   if (!verdict.ok) throw new DomainError('invalid', `${verdict.field}_invalide`, verdict.reason, { field: verdict.field });
-  const holderName = input.holderName.trim();
-  if (!holderName) throw new DomainError('invalid', 'titulaire_manquant', 'Indiquez le titulaire du compte, tel qu’il figure sur le RIB.', { field: 'titulaire' });
-  try {
-    toSepaText(holderName, 70);
-  } catch (error) {
-    if (error instanceof SepaTextError) throw new DomainError('invalid', 'titulaire_invalide', `Le nom du titulaire ne peut pas figurer dans un virement : ${error.characters.join(' ')}.`, { field: 'titulaire' });
-    throw error;
-  }
+  const holder = holderNameForBank(input.holderName);
+  if (!holder.ok) throw new DomainError('invalid', holder.code, holder.reason, { field: 'titulaire' });
+  const holderName = holder.sent;
   return db.transaction().execute(async (trx) => {
     // A new request replaces a pending one: the confirmation always applies to what is shown.
     await trx.updateTable('bank_accounts').set({ status: 'cancelled' }).where('place_id', '=', placeId).where('status', '=', 'pending').execute();
@@ -31,31 +31,46 @@ export async function requestBankDetails(db: Kysely<DB>, principal: Principal, p
       .values({ place_id: placeId, holder_name: holderName, iban: verdict.iban, bic: verdict.bic, status: 'pending', requested_by: principal.userId })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId, action: 'bank_account.requested', details: { bankAccountId: id, ibanEnd: verdict.iban.slice(-4), bic: verdict.bic } });
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId, action: 'bank_account.requested', details: { bankAccountId: id, holderNameForBank: holderName, ibanEnd: verdict.iban.slice(-4), bic: verdict.bic } });
     return id;
   });
 }
 
 /**
  * The two-person rule against the classic fraud of a diverted IBAN: another mediator of the place's organisation,
- * the hub of its territory or the administration confirms; never the person who entered it.
+ * the hub of its territory or the administration confirms; never the person who entered it. `shownHolderName` is the
+ * "nom transmis à la banque" the confirmer was shown: if it is not the text the transfers will carry, nothing is
+ * confirmed. The journal keeps the exact text confirmed.
  */
-export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, bankAccountId: number): Promise<void> {
+export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, bankAccountId: number, shownHolderName?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const account = await trx.selectFrom('bank_accounts').selectAll().where('id', '=', bankAccountId).forUpdate().executeTakeFirst();
     if (!account) throw notFound('Ces coordonnées bancaires n’existent pas.');
     if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
     if (account.requested_by === principal.userId) throw forbidden('Une autre personne que celle qui a saisi l’IBAN doit le confirmer.', 'meme_personne');
     const place = await placeLocation(trx, account.place_id);
-    const allowed = isPlaceMediator(principal, place.organisation_id) || covers(await reviewedDepartements(trx, principal), place.departement_code);
-    if (!allowed) throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration peuvent confirmer ces coordonnées.');
+    if (!canConfirmBankDetails(principal, { organisationId: place.organisation_id, departementCode: place.departement_code }, account.requested_by)) {
+      throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration (jamais pour un lieu de leur propre organisation) peuvent confirmer ces coordonnées.');
+    }
+    const holder = holderNameForBank(account.holder_name);
+    // Entered before names were checked this strictly: it must be entered again, not confirmed as something else.
+    if (!holder.ok) throw conflict(`${holder.reason} Ces coordonnées doivent être saisies à nouveau par un médiateur du lieu.`, 'titulaire_a_ressaisir');
+    const shown = shownHolderName?.trim();
+    if (shown !== undefined && shown !== holder.sent) {
+      throw conflict(`Le nom transmis à la banque sera « ${holder.sent} »${shown ? `, pas « ${shown} »` : ''} : vérifiez-le sur le RIB avant de confirmer.`, 'nom_transmis_different');
+    }
     await trx.updateTable('bank_accounts').set({ status: 'superseded' }).where('place_id', '=', account.place_id).where('status', '=', 'confirmed').execute();
     await trx.updateTable('bank_accounts').set({ status: 'confirmed', confirmed_by: principal.userId, confirmed_at: new Date() }).where('id', '=', bankAccountId).execute();
-    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId: place.id, action: 'bank_account.confirmed', details: { bankAccountId, requestedBy: account.requested_by, ibanEnd: account.iban.slice(-4) } });
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId: place.id, action: 'bank_account.confirmed', details: { bankAccountId, requestedBy: account.requested_by, holderNameForBank: holder.sent, ibanEnd: account.iban.slice(-4) } });
   });
 }
 
-export async function bankDetailsOfPlace(db: Kysely<DB>, placeId: number) {
+/** A place's bank details, for those canReadBankDetails allows (its mediators, the hub of its territory, the administration). */
+export async function bankDetailsOfPlace(db: Kysely<DB>, principal: Principal, placeId: number) {
+  const place = await placeLocation(db, placeId);
+  if (!canReadBankDetails(principal, { organisationId: place.organisation_id, departementCode: place.departement_code })) {
+    throw forbidden('Les coordonnées bancaires d’un lieu ne sont visibles que par ses médiateurs, le hub de son territoire et l’administration.');
+  }
   const rows = await db
     .selectFrom('bank_accounts as b')
     .innerJoin('users as u', 'u.id', 'b.requested_by')

@@ -5,7 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.js';
 import type { DB } from '../../db/schema.js';
-import { getRun } from './runs.js';
+import { conflict } from '../../shared/errors.js';
+import { holderNameForBank } from '../domain/sepa-text.js';
+import { getRun, statementNumber } from './runs.js';
 import { painXml } from './sepa.js';
 import { statementCsv, statementDetails, statementPdf } from './statements.js';
 
@@ -16,10 +18,24 @@ async function atomically(file: string, write: (temporary: string) => Promise<vo
   await rename(temporary, file);
 }
 
-/** The transfer file of a run: every statement not rejected by the bank. */
+/**
+ * The transfer file of a run: every statement not rejected by the bank, to the holder's name as confirmed. A name
+ * confirmed before names were checked strictly, which the bank could not receive as is, stops the file with what to do.
+ */
 export async function runTransferXml(db: Kysely<DB>, config: Config, runId: number): Promise<string> {
   const { run, statements } = await getRun(db, runId);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const transfers = statements.filter((s) => s.status !== 'rejected').map((s) => {
+    const holder = holderNameForBank(s.holder_name);
+    if (!holder.ok) {
+      throw conflict(
+        `Le virement du relevé ${statementNumber(runId, s.id)} (${s.place_name}) ne peut pas partir au nom confirmé « ${s.holder_name} ». ${holder.reason} Rejetez ce virement (ses chèques iront dans le prochain remboursement) et faites saisir puis confirmer à nouveau les coordonnées du lieu.`,
+        'titulaire_a_ressaisir',
+        { statementId: s.id },
+      );
+    }
+    return { statementId: s.id, amountCents: Number(s.total_cents), creditorName: holder.sent, iban: s.iban, bic: s.bic };
+  });
   return painXml({
     runId,
     messageId: run.message_id,
@@ -27,7 +43,7 @@ export async function runTransferXml(db: Kysely<DB>, config: Config, runId: numb
     executionDate: tomorrow,
     debtor: config.sepaDebtor,
     initiatingParty: config.sepaDebtor.name,
-    transfers: statements.filter((s) => s.status !== 'rejected').map((s) => ({ statementId: s.id, amountCents: Number(s.total_cents), creditorName: s.holder_name, iban: s.iban, bic: s.bic })),
+    transfers,
   });
 }
 

@@ -1,10 +1,11 @@
 import { create } from 'xmlbuilder2';
-import { sepaAmount, toSepaText } from '../domain/sepa-text.js';
+import { exactSepaText, HOLDER_NAME_MAX, sepaAmount, toSepaText } from '../domain/sepa-text.js';
 import { endToEndId, statementNumber } from './runs.js';
 
 export interface SepaTransfer {
   statementId: number;
   amountCents: number;
+  /** Exactly what the bank receives: the holder's name as confirmed (`holderNameForBank`), written unaltered. */
   creditorName: string;
   iban: string;
   bic: string;
@@ -25,7 +26,8 @@ const isoDateTime = (date: Date) => date.toISOString().slice(0, 19);
 
 /**
  * ISO 20022 pain.001.001.03, SEPA credit transfers: one PmtInf, one transaction per statement. Besides the XSD,
- * the EPC rules: EUR, two decimals, SEPA Latin texts (names ≤ 70, remittance ≤ 140), identifiers ≤ 35.
+ * the EPC rules: EUR, two decimals, SEPA Latin texts (names ≤ 70, remittance ≤ 140), identifiers ≤ 35. A creditor's
+ * name is never reduced or cut here: one that is not already sendable as is stops the file.
  */
 export function painXml(batch: SepaBatch): string {
   if (batch.transfers.length === 0) throw new Error('un virement SEPA sans transaction');
@@ -55,7 +57,7 @@ export function painXml(batch: SepaBatch): string {
     tx.ele('PmtId').ele('EndToEndId').txt(endToEndId(batch.runId, transfer.statementId));
     tx.ele('Amt').ele('InstdAmt', { Ccy: 'EUR' }).txt(sepaAmount(transfer.amountCents));
     tx.ele('CdtrAgt').ele('FinInstnId').ele('BIC').txt(transfer.bic);
-    tx.ele('Cdtr').ele('Nm').txt(toSepaText(transfer.creditorName, 70));
+    tx.ele('Cdtr').ele('Nm').txt(exactSepaText(transfer.creditorName, HOLDER_NAME_MAX));
     tx.ele('CdtrAcct').ele('Id').ele('IBAN').txt(transfer.iban);
     tx.ele('RmtInf').ele('Ustrd').txt(toSepaText(`Pass numerique - releve de remboursement ${statementNumber(batch.runId, transfer.statementId)}`, 140));
   }

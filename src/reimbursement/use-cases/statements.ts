@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-code.js';
 import { formatEuros } from '../../shared/money.js';
 import { notFound } from '../../shared/errors.js';
-import { frenchCsv, decimalEuros } from '../../shared/csv.js';
+import { euros, frenchCsv } from '../../shared/csv.js';
 import { displayIban } from '../domain/bank.js';
 import { statementNumber } from './runs.js';
 
@@ -62,7 +62,7 @@ export async function statementDetails(db: Kysely<DB>, secret: string, statement
 export function statementCsv(statement: StatementDetails): string {
   return frenchCsv(
     ['releve', 'date_encaissement', 'code_cheque', 'programme', 'montant_euros'],
-    statement.lines.map((l) => [statement.number, dateTimeFr.format(l.redeemedAt), l.code, l.programme, decimalEuros(l.amountCents)]),
+    statement.lines.map((l) => [statement.number, dateTimeFr.format(l.redeemedAt), l.code, l.programme, euros(l.amountCents)]),
   );
 }
 

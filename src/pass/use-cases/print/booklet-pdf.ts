@@ -13,7 +13,8 @@ export interface PrintableVoucher {
 
 export interface PrintableBooklet {
   number: string;
-  pin: string;
+  /** Null once the booklet is handed to a person: its PIN is theirs alone. */
+  pin: string | null;
   programmeId: number;
   programmeName: string;
   funderNames: string[];
@@ -46,7 +47,7 @@ function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: st
   doc.moveDown(1).font('Helvetica-Bold').text('Combien de chèques me reste-t-il ?', { width });
   doc.font('Helvetica').text(`Allez sur ${base}/carnet et écrivez :`, { width });
   doc.font('Helvetica-Bold').fontSize(20).text(`Numéro du carnet : ${formatBookletNumber(booklet.number)}`, { width });
-  doc.text(`Code secret : ${booklet.pin}`, { width });
+  doc.text(booklet.pin === null ? 'Code secret : déjà remis à la personne (non réimprimé)' : `Code secret : ${booklet.pin}`, { width });
   const expiresAt = booklet.vouchers[0]?.expiresAt;
   doc.font('Helvetica').fontSize(12).moveDown(1);
   if (expiresAt) doc.text(`Les chèques sont valables jusqu’au ${frenchDay(expiresAt)}.`, { width });

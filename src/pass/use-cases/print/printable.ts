@@ -45,7 +45,7 @@ export async function* printableBooklets(db: Kysely<DB>, secret: string, selecti
   let remaining = range?.limit ?? Number.POSITIVE_INFINITY;
   let skip = range?.offset ?? 0;
   while (remaining > 0) {
-    let query = db.selectFrom('booklets').select(['id', 'number']).where('order_id', '=', orderId).where('id', '>', after).orderBy('id').limit(PAGE);
+    let query = db.selectFrom('booklets').select(['id', 'number', 'handed_at', 'pin_digits']).where('order_id', '=', orderId).where('id', '>', after).orderBy('id').limit(PAGE);
     if (bookletFilter !== null) query = query.where('id', '=', bookletFilter);
     const booklets = await query.execute();
     if (booklets.length === 0) return;
@@ -66,7 +66,8 @@ export async function* printableBooklets(db: Kysely<DB>, secret: string, selecti
       remaining -= 1;
       yield {
         number: booklet.number,
-        pin: bookletPin(secret, booklet.id),
+        // A booklet handed to a person keeps its PIN secret, even from its funder and the operator (canSeeBookletPin).
+        pin: booklet.handed_at === null ? bookletPin(secret, booklet.id, booklet.pin_digits) : null,
         programmeId: order.programme_id,
         programmeName: order.name,
         funderNames: funders.map((f) => f.name),

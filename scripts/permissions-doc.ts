@@ -1,0 +1,3 @@
+import { renderPermissionsDoc } from '../src/http/permissions-doc.js';
+
+process.stdout.write(renderPermissionsDoc());
