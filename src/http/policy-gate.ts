@@ -6,6 +6,10 @@ import { DomainError } from '../shared/errors.js';
 export type RoutePolicies = Record<string, string>;
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with the action it performs (the access-matrix test walks them). */
+    registeredRoutes: RegisteredRoute[];
+  }
   interface FastifyContextConfig {
     /** The action of the permission tables this route performs; set from the route-policies maps. */
     policy?: string;
@@ -20,8 +24,15 @@ export const routeKey = (method: string, url: string) => `${method} ${url}`;
  * of the actors allowed by the action is refused: anonymous visitors get 401 (API) or the sign-in page, others
  * 403. The finer checks (own organisation, territory, two-person rule…) are the use cases' named policies.
  */
-export function registerPolicyGate(app: FastifyInstance, tables: PermissionTable, routePolicies: RoutePolicies): { missing: string[] } {
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  policy: string;
+}
+
+export function registerPolicyGate(app: FastifyInstance, tables: PermissionTable, routePolicies: RoutePolicies): { missing: string[]; registered: RegisteredRoute[] } {
   const missing: string[] = [];
+  const registered: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
     for (const method of methods) {
@@ -33,6 +44,7 @@ export function registerPolicyGate(app: FastifyInstance, tables: PermissionTable
         continue;
       }
       route.config = { ...(route.config ?? {}), policy };
+      registered.push({ method, url: route.url, policy });
     }
   });
   app.addHook('onReady', async () => {
@@ -52,5 +64,6 @@ export function registerPolicyGate(app: FastifyInstance, tables: PermissionTable
     }
     throw new DomainError('forbidden', 'interdit', `Cette action (${rule.label}) est réservée à : ${describeAllowed(rule)}.`);
   });
-  return { missing };
+  app.decorate('registeredRoutes', registered);
+  return { missing, registered };
 }

@@ -10,6 +10,7 @@ import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
 import { printableBooklets } from '../use-cases/print/printable.js';
 import { recordPayment } from '../use-cases/activation.js';
 import { bookletBalance } from '../use-cases/balance.js';
+import { unlockBooklet } from '../use-cases/booklet-pin.js';
 import { allocateBooklets, findBookletByNumber, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
 import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
 import { expireVouchers } from '../use-cases/expiry.js';
@@ -242,6 +243,19 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
     async (request) => handBooklet(db, requireApiPrincipal(request), request.params.number, request.body),
   );
 
+  app.post(
+    '/booklets/:number/unlock',
+    {
+      schema: {
+        tags: ['carnets'],
+        summary: 'Débloquer un carnet bloqué après trop de codes secrets erronés (structure à qui il est attribué, financeur de sa commande)',
+        params: z.object({ number: z.string() }),
+        response: { 200: z.object({ number: z.string(), unlocked: z.literal(true), failures: z.number() }), 403: error, 404: error, 409: error, 422: error },
+      },
+    },
+    async (request) => ({ ...(await unlockBooklet(db, requireApiPrincipal(request), request.params.number)), unlocked: true as const }),
+  );
+
   app.get(
     '/public/booklets/:number',
     {
@@ -321,6 +335,8 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
       programmeId: booklet.programme_id,
       allocatedOrganisationId: booklet.allocated_organisation_id,
       handedAt: iso(booklet.handed_at),
+      /** Too many wrong PINs: the person's balance and follow-up diagnostic wait for an unlock. */
+      locked: booklet.locked_at !== null,
       profile: booklet.handed_at
         ? { ageBand: booklet.profile_age_band, communeCode: booklet.profile_commune_code, situation: booklet.profile_situation, diagnosticLevel: booklet.profile_diagnostic_level }
         : null,

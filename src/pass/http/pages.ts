@@ -10,7 +10,8 @@ import { recordPayment } from '../use-cases/activation.js';
 import { bookletBalance } from '../use-cases/balance.js';
 import { bookletProgress } from '../../kit/use-cases/progress.js';
 import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
-import { bookletPin } from '../domain/booklet-number.js';
+import { bookletPin, formatBookletNumber } from '../domain/booklet-number.js';
+import { MAX_PIN_FAILURES, unlockBooklet } from '../use-cases/booklet-pin.js';
 import { canCreateProgramme, canDecideCofunding, canSeeBookletPin } from '../domain/policies.js';
 import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
 import { expireVouchers } from '../use-cases/expiry.js';
@@ -208,6 +209,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       prescribers: await organisationsHavingRole(db, 'prescriber'),
       isFunder,
       isOperator: isAdmin(principal),
+      maxPinFailures: MAX_PIN_FAILURES,
       ...extra,
     }, status);
   };
@@ -253,6 +255,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
       levels: DIAGNOSTIC_LEVELS,
+      maxPinFailures: MAX_PIN_FAILURES,
       notices: await expiryNoticesFor(db, request.principal!),
       ...extra,
     }, status);
@@ -279,6 +282,23 @@ export const passPages: FastifyPluginAsync = async (app) => {
         return bookletsPage(request, reply, { success: `Carnet ${handed.number} remis : ${handed.voucherCount} chèque(s) utilisables.`, form: {} });
       },
       ({ message: error, status }) => bookletsPage(request, reply, { error, form: request.body }, status),
+    );
+  });
+
+  // The prescriber unlocks from its booklets' page, the funder (or the operator) from the order's page: the answer
+  // comes back to the page the form was on.
+  app.post('/carnets/deblocage', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const orderField = field(request.body, 'commande');
+    const back = (extra: Record<string, unknown>, status = 200) =>
+      orderField ? orderPage(request, reply, formId(orderField, 'La commande'), extra, status) : bookletsPage(request, reply, { form: {}, ...extra }, status);
+    return withFormErrors(
+      async () => {
+        const unlocked = await unlockBooklet(db, principal, field(request.body, 'numero'));
+        return back({ success: `Carnet ${formatBookletNumber(unlocked.number)} débloqué : la personne peut de nouveau saisir son code secret.` });
+      },
+      ({ message: error, status }) => back({ error }, status),
     );
   });
 

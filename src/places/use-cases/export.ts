@@ -18,7 +18,11 @@ export async function* standardRows(db: Kysely<DB>) {
   }
 }
 
-/** CSV of the standard: UTF-8 without BOM, comma, header in the standard's order. */
+/**
+ * CSV of the standard: UTF-8 without BOM, comma, header in the standard's order. A data exchange file, written
+ * verbatim (no quote before a leading = + - @, unlike the files for people in shared/csv.ts): the standard's own
+ * patterns require a leading + (telephone), and re-importing an export must change nothing.
+ */
 export function exportCsv(db: Kysely<DB>): Readable {
   return Readable.from(standardRows(db)).pipe(stringify({ header: true, columns: [...STANDARD_FIELDS], cast: { number: (n) => String(n) } }));
 }

@@ -101,7 +101,7 @@ const sameSource = (a: string | null | undefined, b: string | null | undefined) 
  */
 export async function importPlaces(db: Kysely<DB>, principal: Principal, content: string, options: ImportOptions = {}): Promise<ImportReport> {
   const territory = reviewScope(principal);
-  if (false as boolean) throw forbidden('L’import de lieux est réservé aux hubs et à l’administration nationale.');
+  if (territory !== null && territory.length === 0) throw forbidden('L’import de lieux est réservé aux hubs et à l’administration nationale.');
   const { format, rowCount, errors, ready } = await prepareRows(db, principal, content, options);
   const report: ImportReport = { format, rows: rowCount, validRows: ready.length, errors, written: false, created: 0, updated: 0, unchanged: 0, duplicateCandidates: 0 };
   if (ready.length === 0) return report;
