@@ -5,6 +5,9 @@ import { readConfig } from '../config.js';
 import { DataDirLockedError } from '../db/lock.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { ROLES } from '../accounts/domain/roles.js';
+import { isOrganisationKind, ORGANISATION_KINDS, type OrganisationKind } from '../accounts/domain/organisation-kinds.js';
+import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
+import { membershipsOutsideKinds, setHubTerritory, setOrganisationKinds } from '../accounts/use-cases/members.js';
 import { createApiToken, createOrganisation, createUser, listOrganisations, listUsers } from '../accounts/use-cases/store.js';
 import { DEMO_PASSWORD } from '../demo/seed.js';
 import { recordPayment } from '../pass/use-cases/activation.js';
@@ -21,6 +24,13 @@ import { serve } from './serve.js';
 import { placesCommand } from './places.js';
 import { bookletsCommand, reimbursementsCommand } from './money.js';
 import type { Role, VoucherStatus } from '../db/schema.js';
+
+function kindList(value: string | undefined): OrganisationKind[] {
+  const kinds = (value ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !isOrganisationKind(k));
+  if (unknown.length) throw new DomainError('invalid', 'type_inconnu', `Type d’organisation inconnu : ${unknown.join(', ')} (types : ${ORGANISATION_KINDS.join(', ')}).`);
+  return kinds as OrganisationKind[];
+}
 
 /** Opens the platform for one command and always closes it, so the PGlite lock is released. */
 async function withPlatform<T>(run: (platform: OpenedPlatform) => Promise<T>): Promise<T> {
@@ -76,10 +86,43 @@ organisations
   .requiredOption('--name <nom>', 'raison sociale')
   .option('--siret <siret>', 'SIRET (14 chiffres, clé de Luhn vérifiée)')
   .option('--departement <code>', 'département (code INSEE)')
-  .action((options: { name: string; siret?: string; departement?: string }) =>
+  .option('--kind <types>', `types de l’organisation, séparés par des virgules (${ORGANISATION_KINDS.join(', ')})`)
+  .action((options: { name: string; siret?: string; departement?: string; kind?: string }) =>
     withPlatform(async (platform) => {
-      const id = await createOrganisation(platform.db, { name: options.name, siret: options.siret, departementCode: options.departement }, null);
+      const kinds = kindList(options.kind);
+      const id = await createOrganisation(platform.db, { name: options.name, siret: options.siret, departementCode: options.departement, kinds }, null);
       console.log(`Organisation créée : n° ${id}`);
+    }),
+  );
+organisations
+  .command('kinds <id> <types>')
+  .description(`Fixe les types d’une organisation (${ORGANISATION_KINDS.join(', ')}), en tant que système ; journalisé.`)
+  .action((id: string, types: string) =>
+    withPlatform(async (platform) => {
+      await setOrganisationKinds(platform.db, SYSTEM_PRINCIPAL, Number(id), kindList(types));
+      console.log(`Types de l’organisation ${id} : ${kindList(types).join(', ') || 'aucun'}.`);
+    }),
+  );
+organisations
+  .command('territory <id> <departements>')
+  .description('Fixe le territoire d’un hub (2 à 5 codes de département séparés par des virgules) ; journalisé.')
+  .action((id: string, departements: string) =>
+    withPlatform(async (platform) => {
+      await setHubTerritory(platform.db, SYSTEM_PRINCIPAL, Number(id), departements.split(','));
+      console.log(`Territoire du hub ${id} : ${departements}.`);
+    }),
+  );
+
+program
+  .command('memberships')
+  .description('Adhésions.')
+  .command('review')
+  .description('Liste les adhésions dont le rôle ne correspond pas au type de l’organisation : elles ne donnent aucun droit.')
+  .option('--json', 'sortie JSON')
+  .action((options: { json?: boolean }) =>
+    withPlatform(async (platform) => {
+      const rows = await membershipsOutsideKinds(platform.db);
+      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows.map((r) => ({ organisation: r.organisation_name, types: r.kinds.join(', '), email: r.email, role: r.role })));
     }),
   );
 organisations

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { ROLE_LABELS } from '../accounts/domain/roles.js';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
-import { VOUCHER_STATUS_LABELS } from '../pass/use-cases/vouchers.js';
+import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
 import { formatEuros } from '../shared/money.js';
 import { frenchDay } from '../shared/dates.js';
 import { formatDistance } from '../places/domain/geo.js';

@@ -30,7 +30,8 @@ export async function recordAudit(trx: Kysely<DB>, event: AuditEvent): Promise<v
       to_status: event.toStatus ?? null,
       voucher_count: event.voucherCount ?? null,
       place_id: event.placeId ?? null,
-      details: JSON.stringify(event.details ?? {}),
+      // No user: the system principal (command line, demo, scheduled jobs) acted, and the journal says so.
+      details: JSON.stringify(event.actorUserId === null ? { by: 'system', ...(event.details ?? {}) } : event.details ?? {}),
     })
     .execute();
 }

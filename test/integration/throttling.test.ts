@@ -88,7 +88,9 @@ describe(`throttling that a client cannot dodge, on ${testDatabaseKind}`, () => 
   test('the back-off grows, is stored in the database, and a right password afterwards resets it', async () => {
     const user = await makeActor(platform.db, 'Distrait', 'prescriber');
     await signInAttempts(app, '10.21.0.1', Array.from({ length: 10 }, () => ({ email: user.email, password: 'faux-mot-de-passe-1' })));
-    const first = await platform.db.selectFrom('sign_in_failures').selectAll().executeTakeFirstOrThrow();
+    // The row its ten failures just wrote (the table keeps only a hash of the address).
+    const first = await platform.db.selectFrom('sign_in_failures').selectAll().orderBy('last_failure_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    assert.equal(first.failures, 10);
     const firstDelay = new Date(first.blocked_until!).getTime() - new Date(first.last_failure_at).getTime();
     assert.ok(firstDelay >= 20_000 && firstDelay <= 60_000, `premier délai ${firstDelay} ms`);
     // The block is over (as if time had passed); one more wrong password blocks twice as long.
@@ -112,6 +114,17 @@ describe(`throttling that a client cannot dodge, on ${testDatabaseKind}`, () => 
     assert.equal(typos.at(-1)!.statusCode, 429, 'the typist’s own account is held back');
     const [signedIn] = await signInAttempts(app, '10.30.0.1', [{ email: colleague.email, password: PASSWORD }]);
     assert.equal(signedIn!.statusCode, 303, 'the colleague is not locked out');
+  });
+
+  test('one client hammering the sign-in form is still held back by its own address', async () => {
+    const typist = await makeActor(platform.db, 'Insistant', 'prescriber');
+    const colleague = await makeActor(platform.db, 'Voisin', 'prescriber');
+    // Ten wrong passwords, then ninety refusals of the held-back account (no password checked): a hundred in all.
+    await signInAttempts(app, '10.31.0.1', Array.from({ length: 100 }, () => ({ email: typist.email, password: 'mot-de-passe-mal-tape', headers: spoofed() })));
+    const [sameClient] = await signInAttempts(app, '10.31.0.1', [{ email: colleague.email, password: PASSWORD, headers: spoofed() }]);
+    assert.equal(sameClient!.statusCode, 429, 'the 101st request of one address within 15 minutes');
+    const [elsewhere] = await signInAttempts(app, '10.31.0.2', [{ email: colleague.email, password: PASSWORD }]);
+    assert.equal(elsewhere!.statusCode, 303);
   });
 
   test('sign-in takes as long for an unknown address as for a known one with a wrong password', async () => {

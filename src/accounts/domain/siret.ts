@@ -1,4 +1,4 @@
-import { isLuhnValid } from '../../pass/domain/booklet-number.js';
+import { isLuhnValid } from '../../shared/luhn.js';
 
 /** La Poste's establishments share SIREN 356000000, which fails Luhn: INSEE checks their SIRET by digit sum mod 5. */
 const LA_POSTE_SIREN = '356000000';

@@ -6,22 +6,9 @@ import { createHmac } from 'node:crypto';
  * stored, and without it nobody can read another person's balance by trying numbers. Booklets issued since
  * migration 006 have 6 digits; older ones keep their 4 (the length is stored per booklet: `pin_digits`).
  */
-export function luhnDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return (10 - (sum % 10)) % 10;
-}
+import { isLuhnValid, luhnDigit } from '../../shared/luhn.js';
 
-export function isLuhnValid(digits: string): boolean {
-  return /^[0-9]+$/.test(digits) && luhnDigit(digits.slice(0, -1)) === Number(digits.at(-1));
-}
+export { isLuhnValid, luhnDigit };
 
 export function makeBookletNumber(serial: number): string {
   const body = String(serial).padStart(8, '0');

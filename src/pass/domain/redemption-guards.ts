@@ -36,6 +36,12 @@ export interface RedemptionGuard {
  */
 export const REDEMPTION_GUARDS = [
   {
+    code: 'cheque_inconnu',
+    kind: 'not_found',
+    message: () => 'Ce chèque est inconnu : aucun chèque émis ne correspond à ce code.',
+    condition: 'v.serial = {serial}',
+  },
+  {
     code: 'deja_encaisse',
     kind: 'conflict',
     message: ({ redeemedAt, redeemedPlaceName, now }) => `Ce chèque a déjà été utilisé le ${dateTimeFr.format(redeemedAt ?? now)} à « ${redeemedPlaceName ?? 'un autre lieu'} ».`,

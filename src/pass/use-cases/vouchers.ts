@@ -4,17 +4,7 @@ import { formatVoucherCode, makeVoucherCode } from '../domain/voucher-code.js';
 import { frenchDay } from '../../shared/dates.js';
 import { isLiveVoucher } from '../domain/voucher-status.js';
 
-export const VOUCHER_STATUSES: VoucherStatus[] = ['issued', 'activated', 'allocated', 'handed', 'redeemed', 'expired', 'cancelled'];
-
-export const VOUCHER_STATUS_LABELS: Record<VoucherStatus, string> = {
-  issued: 'Émis',
-  activated: 'Activé',
-  allocated: 'Attribué',
-  handed: 'Remis',
-  redeemed: 'Encaissé',
-  expired: 'Expiré',
-  cancelled: 'Annulé',
-};
+export { VOUCHER_STATUS_LABELS, VOUCHER_STATUSES } from '../domain/voucher-labels.js';
 
 /** The operators' view of vouchers, codes included: for the CLI and the administration only. */
 export async function listVouchers(db: Kysely<DB>, secret: string, options: { status?: VoucherStatus; limit?: number }) {
