@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { notFound } from '../../shared/errors.js';
+import { labelRecordValidToday } from '../domain/sql-fragments.js';
 
 /** Metres, in the kilometre projection of `places.location`. */
 const NEARBY_KM = 0.1;
@@ -45,7 +46,7 @@ export interface DuplicatePair {
 
 /** Whether the place's latest label record is approved and valid today, as currentLabel (labels.ts) reads it. */
 const labelledToday = (placeColumn: 'a.id' | 'b.id') => sql<boolean>`coalesce((
-  select l.status = 'approved' and l.valid_from <= current_date and l.valid_until >= current_date
+  select ${sql.raw(labelRecordValidToday('l'))}
   from place_labels l where l.place_id = ${sql.ref(placeColumn)} order by l.id desc limit 1), false)`;
 
 export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: string[] | null): Promise<DuplicatePair[]> {
