@@ -19,11 +19,12 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+/** Up to the newest migration, or (tests of a migration's data rules) up to the one named. */
+export async function migrateToLatest(db: Kysely<DB>, upTo?: string): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema: pin them to ours, or a neighbour's would be taken.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]!.schema });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

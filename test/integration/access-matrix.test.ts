@@ -375,6 +375,15 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
     assert.ok(app.registeredRoutes.length > 100, `${app.registeredRoutes.length} routes seulement`);
   });
 
+  test('a route left out of the policy maps stops the application from starting', async () => {
+    const { registerPolicyGate } = await import('../../src/http/policy-gate.js');
+    const Fastify = (await import('fastify')).default;
+    const bare = Fastify();
+    registerPolicyGate(bare, ALL_PERMISSIONS, {});
+    bare.get('/nouvelle-route', async () => 'ok');
+    await assert.rejects(bare.ready(), /Routes sans politique d’accès.*GET \/nouvelle-route/);
+  });
+
   test('every action of the permission tables is performed by a route, or listed as checked by a use case only', () => {
     const byRoutes = new Set(app.registeredRoutes.map((r) => r.policy));
     const withoutRoute = Object.keys(ALL_PERMISSIONS).filter((action) => !byRoutes.has(action)).sort();
@@ -404,6 +413,22 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
     const { failures, calls } = await walk(app.registeredRoutes);
     assert.deepEqual(failures, [], `${failures.length} refus manquants sur ${calls} appels`);
     assert.ok(calls > 300, `${calls} appels seulement`);
+  });
+
+  test('the home organisations see their own markers on the same lists (the leak check can fail)', async () => {
+    const seen = async (actor: TestActor, url: string) => {
+      const headers = url.startsWith('/api/') ? { authorization: `Bearer ${actor.token}` } : { cookie: `ni_session=${await createSession(platform.db, actor.principal.userId)}` };
+      const response = await app.inject({ url, headers });
+      assert.equal(response.statusCode, 200, `${url} : ${response.statusCode}`);
+      return leaksIn(response.body);
+    };
+    const placeA = (await platform.db.selectFrom('places').select('name').where('id', '=', world.placeA).executeTakeFirstOrThrow()).name;
+    assert.ok((await seen(world.mediatorA, '/encaisser')).includes(placeA));
+    assert.ok((await seen(world.mediatorA, '/releves')).includes(placeA));
+    assert.ok((await seen(world.mediatorA, '/organisation')).includes('futur.collegue@test.fr'));
+    assert.ok((await seen(world.mediatorA, `/lieux/${world.placeA}/banque`)).includes('1234567890189'), 'IBAN groupé par quatre sur la page');
+    assert.ok((await seen(world.prescriber, '/carnets')).includes(formatBookletNumber(world.allocatedBooklet)));
+    assert.ok((await seen(world.prescriber, '/api/v1/booklets')).includes(world.handedBooklet));
   });
 
   test('the matrix goes red when a named policy lets everyone through', async () => {

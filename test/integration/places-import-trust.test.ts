@@ -106,7 +106,7 @@ describe(`places import: territory and trust on ${testDatabaseKind}`, () => {
     const post = (query: string, prefix: string) =>
       app.inject({ method: 'POST', url: `/api/v1/places/import${query}`, headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'text/csv' }, payload: toCsv(territoryFile(prefix)) });
     const refused = await post('', 'api');
-    assert.equal(refused.statusCode, 200, refused.body);
+    assert.equal(refused.statusCode, 422, refused.body);
     assert.equal(refused.json().written, false);
     assert.deepEqual(refused.json().errors.map((e: { line: number; field: string }) => [e.line, e.field]), [[2, 'code_insee'], [3, 'code_insee']]);
     for (const error of refused.json().errors) assert.match(error.reason, OUTSIDE);

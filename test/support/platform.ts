@@ -15,7 +15,7 @@ const TEST_DEPARTEMENTS = ['44', '35', '85'];
 
 export const testDatabaseKind = process.env.TEST_DATABASE === 'postgresql' ? 'postgresql' : 'pglite';
 
-export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
+export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind, options: { migrateUpTo?: string } = {}): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
   const secret = randomBytes(16).toString('hex');
   const config = { ...readConfig({ DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }), secret, secureCookies: false, publicUrl: 'http://localhost' };
   if (kind === 'postgresql') {
@@ -27,7 +27,7 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const database = await openDatabase({ databaseUrl: url, searchPath: schema, poolSize: config.databasePoolSize });
-    await migrateToLatest(database.db);
+    await migrateToLatest(database.db, options.migrateUpTo);
     await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
     return {
       database, db: database.db, pool: database.pool, kind: database.kind, secret, config: { ...config, databaseUrl: url },
@@ -41,7 +41,7 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
     };
   }
   const database = await openDatabase({ dataDir: 'memory://' });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database.db, options.migrateUpTo);
   await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
   return { database, db: database.db, pool: database.pool, kind: database.kind, secret, config, dispose: () => database.close() };
 }

@@ -66,3 +66,7 @@ export const canDecideCofunding = (principal: Principal, cofunderOrganisationId:
   allows(principal, PASS_PERMISSIONS['programme.cofunding.decide'], { organisationIds: [cofunderOrganisationId] });
 
 export const canCreateProgramme = (principal: Principal): boolean => allows(principal, PASS_PERMISSIONS['programme.create']);
+
+/** A redemption is taken back by the mediators of the place that redeemed the voucher, nobody else. */
+export const canUndoRedemption = (principal: Principal, placeOrganisationId: number | null): boolean =>
+  allows(principal, PASS_PERMISSIONS['voucher.undo'], { organisationIds: [placeOrganisationId] });

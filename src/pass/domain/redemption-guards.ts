@@ -68,6 +68,12 @@ export const REDEMPTION_GUARDS = [
     condition: 'p.organisation_id = any({organisations})',
   },
   {
+    code: 'lieu_inactif',
+    kind: 'forbidden',
+    message: () => 'Ce lieu n’est pas actif : il ne peut pas encaisser de chèque.',
+    condition: 'p.active',
+  },
+  {
     code: 'hors_territoire',
     kind: 'forbidden',
     message: () => 'Ce chèque appartient à un programme d’un autre territoire : votre lieu ne peut pas l’encaisser.',

@@ -22,7 +22,7 @@ import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
 import { getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
 import { COFUNDING_STATUS_LABELS, createProgramme, decideCofunding, listProgrammes, updateCofunders } from '../use-cases/programmes.js';
-import { limitRefusals, listRedemptions, redeemVoucher, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
+import { limitRefusals, listRedemptions, redeemVoucher, requireUndoableRedemption, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
 import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js';
 import { verifyVoucherCode } from '../domain/voucher-code.js';
 import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
@@ -345,8 +345,17 @@ export const passPages: FastifyPluginAsync = async (app) => {
     requireMediator(principal);
     const code = field(request.body, 'code');
     const reason = field(request.body, 'motif');
-    // The button of a line only asks: the undo happens on the confirmation form, ticked and with a reason.
-    if (field(request.body, 'etape') !== 'confirmer') return redeemPage(request, reply, { undo: { code, reason } });
+    // The button of a line only asks: the undo happens on the confirmation form, ticked and with a reason. The
+    // form is shown only for a redemption of one of the mediator's places.
+    if (field(request.body, 'etape') !== 'confirmer') {
+      return withFormErrors(
+        async () => {
+          await requireUndoableRedemption(db, secret, principal, code);
+          return redeemPage(request, reply, { undo: { code, reason } });
+        },
+        ({ message: error, status }) => redeemPage(request, reply, { error }, status),
+      );
+    }
     return withFormErrors(
       async () => {
         if (field(request.body, 'confirmation') !== 'oui') {

@@ -9,6 +9,7 @@ import type { DB } from '../../db/schema.js';
 import { organisationsWithRole, requireOrganisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
+import { canUndoRedemption } from '../domain/policies.js';
 import { codeRefusal, explainRefusal } from '../domain/redemption-rules.js';
 import { formatVoucherCode, makeVoucherCode, verifyVoucherCode } from '../domain/voucher-code.js';
 import { postLedgerTransaction } from './ledger.js';
@@ -147,13 +148,30 @@ export function undoReason(input: unknown): string {
 }
 
 /**
+ * Before the confirmation form is shown: the voucher must have been redeemed by one of the mediator's places
+ * (canUndoRedemption), the same refusal as the undo itself otherwise. Reads only; the undo checks again.
+ */
+export async function requireUndoableRedemption(db: Kysely<DB>, secret: string, principal: Principal, codeInput: string): Promise<void> {
+  const serial = authenticSerial(secret, codeInput);
+  mediatorOrganisations(principal);
+  const voucher = await db
+    .selectFrom('vouchers as v')
+    .innerJoin('places as p', 'p.id', 'v.redeemed_place_id')
+    .select(['v.status', 'p.organisation_id'])
+    .where('v.serial', '=', serial)
+    .executeTakeFirst();
+  if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
+  if (!canUndoRedemption(principal, voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
+}
+
+/**
  * A place may take back its own redemption (a mistake at the desk), with a reason, as long as it has not been
  * reimbursed nor counted in an accompaniment: the voucher row is locked before either is checked, and recording
  * an accompaniment locks it too, so an undo and a workshop cannot both claim it.
  */
 export async function undoRedemption(db: Kysely<DB>, secret: string, principal: Principal, codeInput: string, reasonInput: unknown): Promise<{ code: string; status: string }> {
   const serial = authenticSerial(secret, codeInput);
-  const organisations = mediatorOrganisations(principal);
+  mediatorOrganisations(principal);
   const reason = undoReason(reasonInput);
   return db.transaction().execute(async (trx) => {
     // A reimbursement run in progress would pay this voucher: wait for it, then see its lines.
@@ -167,7 +185,7 @@ export async function undoRedemption(db: Kysely<DB>, secret: string, principal: 
       .forUpdate('v')
       .executeTakeFirst();
     if (!voucher || voucher.status !== 'redeemed') throw notFound('Ce chèque n’a pas été encaissé : il n’y a rien à annuler.', 'non_encaisse');
-    if (voucher.organisation_id === null || !organisations.includes(voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
+    if (!canUndoRedemption(principal, voucher.organisation_id)) throw notFound('Ce chèque n’a pas été encaissé par votre lieu.', 'non_encaisse');
     if (voucher.reimbursed) throw conflict('Ce chèque figure déjà sur un relevé de remboursement : il ne peut plus être annulé.', 'deja_rembourse');
     // Read after the row lock, in a statement of its own: an accompaniment committed meanwhile is seen.
     const counted = await trx

@@ -85,20 +85,22 @@ export const placesApi: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['lieux'],
-        summary: 'Importer un fichier au standard (CSV en text/csv, ou tableau JSON) : hub ou administration',
+        summary: 'Importer un fichier au standard (CSV en text/csv, ou tableau JSON) : hub ou administration ; 422 avec les erreurs ligne par ligne quand rien n’est écrit',
         querystring: z.object({ validOnly: z.enum(['true', 'false']).optional(), mapV0Services: z.enum(['true', 'false']).optional() }),
         body: z.any(),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = requireApiPrincipal(request);
       await requireReviewer(db, principal);
       const content = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      return importPlaces(db, principal, content, {
+      const report = await importPlaces(db, principal, content, {
         fileName: typeof request.body === 'string' ? 'import.csv' : 'import.json',
         validOnly: request.query.validOnly === 'true',
         mapV0Services: request.query.mapV0Services === 'true',
       });
+      // A file refused row by row (invalid rows, rows outside the hub's territory) is a refusal, as on the page.
+      return reply.status(report.written || !report.errors.length ? 200 : 422).send(report);
     },
   );
 

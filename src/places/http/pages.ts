@@ -5,7 +5,7 @@ import { requirePagePrincipal } from '../../http/auth.js';
 import { formId, optionalFormId, pathId } from '../../http/ids.js';
 import { field, renderPage } from '../../http/page.js';
 import { DomainError, forbidden, notFound } from '../../shared/errors.js';
-import { canApplyForLabel, canReadLabelHistory } from '../domain/policies.js';
+import { canApplyForLabel, canEditPlace, canReadLabelHistory } from '../domain/policies.js';
 import { canManagePlace, requireReviewer } from '../use-cases/access.js';
 import { formatPhoneForPeople } from '../domain/normalise.js';
 import { openingState, weekSchedule } from '../domain/opening-hours.js';
@@ -156,6 +156,10 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const details = await getPlace(db, pathId(request.params, 'Ce lieu n’existe pas.'));
+    // The form shows what the public sheet does not (contacts, accessibility notes, programmes): its editors only.
+    if (!canEditPlace(principal, { organisationId: details.place.organisation_id, departementCode: details.departementCode })) {
+      throw forbidden('Vous ne pouvez modifier que les lieux de votre structure, ou ceux de votre territoire si vous êtes un hub.');
+    }
     const success = (request.query as Record<string, string>).enregistre ? 'La fiche du lieu est enregistrée.' : undefined;
     return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined, ...(success ? { success } : {}) });
   });
@@ -305,7 +309,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     await requireReviewer(db, principal);
     const pair = { placeId: formId(field(request.body, 'a'), 'Le premier lieu'), otherPlaceId: formId(field(request.body, 'b'), 'Le second lieu') };
     const decision = field(request.body, 'decision');
-    await reviewDuplicate(db, principal.userId, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: formId(decision, 'Le lieu à désactiver') });
+    await reviewDuplicate(db, principal, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: formId(decision, 'Le lieu à désactiver') });
     return reply.redirect('/lieux/doublons', 303);
   });
 

@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
+import type { Principal } from '../../accounts/domain/principal.js';
 import type { DB } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
-import { notFound } from '../../shared/errors.js';
+import { forbidden, notFound } from '../../shared/errors.js';
+import { canReviewDuplicates } from '../domain/policies.js';
 import { labelRecordValidToday } from '../domain/sql-fragments.js';
 
 /** Metres, in the kilometre projection of `places.location`. */
@@ -76,16 +78,22 @@ export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: strin
 
 /**
  * A reviewer either says the two records are distinct places, or deactivates one of them as the duplicate; the
- * deactivated record stays in the base (its history, its redemptions) and leaves the search and the export.
+ * deactivated record stays in the base (its history, its redemptions) and leaves the search and the export. A hub
+ * reviews the pairs of its territory only (canReviewDuplicates): the pair's first place, where the list shows it,
+ * and the place it deactivates.
  */
 export async function reviewDuplicate(
   db: Kysely<DB>,
-  actorUserId: number,
+  principal: Principal,
   pair: { placeId: number; otherPlaceId: number },
   decision: { kind: 'distinct' } | { kind: 'deactivate'; placeId: number },
 ): Promise<void> {
   const [first, second] = pair.placeId < pair.otherPlaceId ? [pair.placeId, pair.otherPlaceId] : [pair.otherPlaceId, pair.placeId];
+  const actorUserId = principal.system ? null : principal.userId;
   await db.transaction().execute(async (trx) => {
+    const concerned = [first, ...(decision.kind === 'deactivate' ? [decision.placeId] : [])];
+    const places = await trx.selectFrom('places as p').innerJoin('communes as c', 'c.insee_code', 'p.commune_code').select('c.departement_code').where('p.id', 'in', concerned).execute();
+    if (places.some((p) => !canReviewDuplicates(principal, p.departement_code))) throw forbidden('Ce doublon possible n’est pas sur le territoire de votre hub.');
     const updated = await trx
       .updateTable('place_duplicates')
       .set({ status: decision.kind === 'distinct' ? 'distinct' : 'resolved', reviewed_by: actorUserId, reviewed_at: new Date() })
