@@ -127,7 +127,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.getByRole('link', { name: 'Mon organisation' }).first().click();
     await assertAccessible(page);
     await page.getByLabel('Adresse e-mail du collègue').fill('nouvelle.collegue@caf.test.fr');
-    await page.getByRole('button', { name: 'Créer l’invitation' }).click();
+    await page.getByRole('button', { name: 'Envoyer l’invitation' }).click();
     const link = (await page.locator('.ni-invitation-url').textContent())!;
     await assertAccessible(page);
     await page.context().close();

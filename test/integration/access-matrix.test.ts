@@ -381,7 +381,7 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
     const bare = Fastify();
     registerPolicyGate(bare, ALL_PERMISSIONS, {});
     bare.get('/nouvelle-route', async () => 'ok');
-    await assert.rejects(bare.ready(), /Routes sans politique d’accès.*GET \/nouvelle-route/);
+    await assert.rejects(async () => { await bare.ready(); }, /Routes sans politique d’accès.*GET \/nouvelle-route/);
   });
 
   test('every action of the permission tables is performed by a route, or listed as checked by a use case only', () => {
