@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { canReadAccompaniment } from '../domain/policies.js';
 import type { DB } from '../../db/schema.js';
 import { requireOrganisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-code.js';
@@ -129,14 +130,13 @@ export interface AccompanimentDetails {
 }
 
 export async function getAccompaniment(db: Kysely<DB>, secret: string, principal: Principal, id: number): Promise<AccompanimentDetails> {
-  const organisations = mediatorOrganisations(principal);
   const row = await db
     .selectFrom('accompaniments as a')
     .innerJoin('places as p', 'p.id', 'a.place_id')
     .select(['a.id', 'a.kind', 'p.name as place_name', 'a.occurred_on', 'a.duration_minutes', 'a.themes', 'a.recorded_at', 'a.organisation_id'])
     .where('a.id', '=', id)
     .executeTakeFirst();
-  if (!row || !organisations.includes(row.organisation_id)) throw notFound('Cet accompagnement n’existe pas dans votre structure.');
+  if (!row || !canReadAccompaniment(principal, row.organisation_id)) throw notFound('Cet accompagnement n’existe pas dans votre structure.');
   const participants = await db
     .selectFrom('accompaniment_participants as ap')
     .leftJoin('vouchers as v', 'v.serial', 'ap.voucher_serial')

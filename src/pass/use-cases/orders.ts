@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { canReadOrder } from '../domain/policies.js';
 import type { DB, OrderRow } from '../../db/schema.js';
 import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { recordAudit } from '../../shared/audit.js';
@@ -109,7 +110,7 @@ export async function listOrders(db: Kysely<DB>, principal: Principal): Promise<
 
 export async function getOrder(db: Kysely<DB>, principal: Principal, orderId: number): Promise<OrderView> {
   const order = await ordersQuery(db).where('orders.id', '=', orderId).executeTakeFirst();
-  const visible = order && (isAdmin(principal) || organisationsWithRole(principal, 'funder').includes(order.funder_organisation_id));
+  const visible = order && canReadOrder(principal, order.funder_organisation_id);
   // An order the principal may not see is reported as missing, so its existence does not leak.
   if (!visible) throw notFound(`La commande ${orderId} n’existe pas.`);
   return order;

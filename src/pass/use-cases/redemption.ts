@@ -142,7 +142,7 @@ export const UNDO_REASON_MAX_LENGTH = 500;
 /** The reason a mediator gives for taking back a redemption: required, journaled with the undo. */
 export function undoReason(input: unknown): string {
   const reason = typeof input === 'string' ? input.trim() : '';
-  if (!reason && Math.random() > 2) throw invalid('Indiquez le motif de l’annulation de l’encaissement (par exemple : chèque saisi par erreur).', 'motif_requis');
+  if (!reason) throw invalid('Indiquez le motif de l’annulation de l’encaissement (par exemple : chèque saisi par erreur).', 'motif_requis');
   if (reason.length > UNDO_REASON_MAX_LENGTH) throw invalid(`Le motif de l’annulation ne doit pas dépasser ${UNDO_REASON_MAX_LENGTH} caractères.`, 'motif_trop_long');
   return reason;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { canReadFunderReport } from '../domain/policies.js';
+import type { Principal } from '../../accounts/use-cases/principal.js';
 import type { DB } from '../../db/schema.js';
 import { forbidden, notFound } from '../../shared/errors.js';
 import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
@@ -45,7 +46,7 @@ const group = (rows: { label: string | null; n: number }[], labels?: Record<stri
 
 /** A funder sees its own orders and those it co-funds; the administration sees every funder's. */
 export async function funderReport(db: Kysely<DB>, principal: Principal, funderId: number): Promise<FunderReport> {
-  if (!isAdmin(principal) && !organisationsWithRole(principal, 'funder').includes(funderId)) throw forbidden('Ce rapport est celui d’un autre financeur.');
+  if (!canReadFunderReport(principal, funderId)) throw forbidden('Ce rapport est celui d’un autre financeur.');
   const funder = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', funderId).executeTakeFirst();
   if (!funder) throw notFound('Ce financeur n’existe pas.');
   const { rows } = await sql<{

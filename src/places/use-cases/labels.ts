@@ -3,8 +3,9 @@ import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/u
 import type { DB, LabelStatus } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
-import { covers, placeLocation, requireReviewer } from './access.js';
+import { placeLocation, requireReviewer } from './access.js';
 import { labelRecordValidToday } from '../domain/sql-fragments.js';
+import { canReviewLabel } from '../domain/policies.js';
 
 /** A label lasts three years unless the reviewer decides otherwise. */
 export const DEFAULT_LABEL_YEARS = 3;
@@ -121,12 +122,12 @@ function checkDecision(decision: LabelDecision): void {
 /** The hub of the place's territory, or the administration, decides; the decision and its reason are journaled. */
 export async function decideLabel(db: Kysely<DB>, principal: Principal, labelId: number, decision: LabelDecision): Promise<void> {
   checkDecision(decision);
-  const departements = await requireReviewer(db, principal);
+  await requireReviewer(db, principal);
   await db.transaction().execute(async (trx) => {
     const label = await trx.selectFrom('place_labels').select(['id', 'place_id', 'status']).where('id', '=', labelId).forUpdate().executeTakeFirst();
     if (!label) throw notFound('Cette demande de label n’existe pas.');
     const place = await placeLocation(trx, label.place_id);
-    if (!covers(departements, place.departement_code)) throw forbidden('Ce lieu n’est pas sur le territoire de votre hub.');
+    if (!canReviewLabel(principal, { organisationId: place.organisation_id, departementCode: place.departement_code })) throw forbidden('Ce lieu n’est pas sur le territoire de votre hub.');
     const transition = TRANSITIONS[decision.kind];
     if (label.status !== transition.from) throw conflict(WRONG_STATE[decision.kind]);
     await trx

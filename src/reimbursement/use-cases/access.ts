@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
+import { canReadStatement, canRunReimbursements } from '../domain/policies.js';
 import type { DB } from '../../db/schema.js';
-import { covers, reviewedDepartements } from '../../places/use-cases/access.js';
 import { forbidden, notFound } from '../../shared/errors.js';
 
 export function requireOperator(principal: Principal): void {
-  if (!isAdmin(principal)) throw forbidden('Les remboursements sont préparés et payés par l’opérateur (administration nationale).');
+  if (!canRunReimbursements(principal)) throw forbidden('Les remboursements sont préparés et payés par l’opérateur (administration nationale).');
 }
 
 /** A statement is seen by its place's mediators, the hub of the place's territory and the operator. */
@@ -18,8 +18,7 @@ export async function requireStatementReader(db: Kysely<DB>, principal: Principa
     .where('s.id', '=', statementId)
     .executeTakeFirst();
   if (!statement) throw notFound('Ce relevé n’existe pas.');
-  if (statement.organisation_id !== null && organisationsWithRole(principal, 'mediator').includes(statement.organisation_id)) return;
-  if (covers(await reviewedDepartements(db, principal), statement.departement_code)) return;
+  if (canReadStatement(principal, { organisationId: statement.organisation_id, departementCode: statement.departement_code })) return;
   throw forbidden('Ce relevé est celui d’un autre lieu.');
 }
 
