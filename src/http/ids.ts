@@ -44,3 +44,9 @@ export function formId(value: string, label: string): number {
 
 /** The same for an optional field: empty means not given. */
 export const optionalFormId = (value: string, label: string): number | undefined => (value.trim() === '' ? undefined : formId(value, label));
+
+/**
+ * A count typed in a form ("3"): digits only, or NaN, which the use case refuses with its own French message
+ * (Number("1e20") would pass an integer check and reach PostgreSQL out of range).
+ */
+export const formWholeNumber = (value: string): number => (/^[0-9]{1,15}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN);

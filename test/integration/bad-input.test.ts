@@ -95,6 +95,10 @@ describe(`bad input on ${testDatabaseKind}`, () => {
       { who: funder, url: '/commandes', fields: (bad) => ({ programmeId: bad, bookletCount: '1' }) },
       { who: funder, url: `/commandes/${world.orderId}/attribution`, fields: (bad) => ({ organisationId: bad, bookletCount: '1' }) },
       { who: funder, url: '/programmes', fields: (bad) => ({ name: 'Programme refusé', departements: '44', cofunder1: bad, share1: '100' }) },
+      // Counts typed in forms, as malformed as the ids.
+      { who: funder, url: `/commandes/${world.orderId}/attribution`, fields: (bad) => ({ organisationId: String(world.prescriber.organisationId), bookletCount: bad }) },
+      { who: funder, url: '/commandes', fields: (bad) => ({ programmeId: String(world.programmeId), bookletCount: bad }) },
+      { who: funder, url: '/programmes', fields: (bad) => ({ name: 'Programme refusé', departements: '44', cofunder1: String(world.funder.organisationId), share1: '100', validityMonths: bad }) },
       { who: funder, url: '/organisation/invitations', fields: (bad) => ({ organisationId: bad, email: 'x@test.fr', role: 'funder' }) },
       { who: mediator, url: `/lieux/${world.placeA}/banque/confirmation`, fields: (bad) => ({ compte: bad }) },
       { who: admin, url: '/lieux/doublons', fields: (bad) => ({ a: bad, b: String(world.placeB), decision: bad }) },

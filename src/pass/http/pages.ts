@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { listOrganisations, organisationsHavingRole } from '../../accounts/use-cases/store.js';
 import { requirePagePrincipal } from '../../http/auth.js';
-import { formId, optionalFormId, parseId, pathId } from '../../http/ids.js';
+import { formId, formWholeNumber, optionalFormId, parseId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
 import { DomainError, forbidden, invalid } from '../../shared/errors.js';
 import { parseEurosToCents } from '../../shared/money.js';
@@ -27,6 +27,13 @@ import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js
 import { verifyVoucherCode } from '../domain/voucher-code.js';
 import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
 import { printableBooklets } from '../use-cases/print/printable.js';
+
+/** A programme's validity typed in its form: 1 to 60 months, as the API accepts. */
+function validityMonths(value: string): number {
+  const months = formWholeNumber(value || '12');
+  if (!(months >= 1 && months <= 60)) throw new DomainError('invalid', 'validite', 'La durée de validité se compte en mois, de 1 à 60.');
+  return months;
+}
 
 export const passPages: FastifyPluginAsync = async (app) => {
   const { db, secret } = app.platform;
@@ -143,7 +150,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
           name: field(body, 'name'),
           departementCodes: field(body, 'departements').split(/[\s,;]+/).filter(Boolean),
           faceValueCents,
-          validityMonths: Number(field(body, 'validityMonths') || '12'),
+          validityMonths: validityMonths(field(body, 'validityMonths')),
           cofunders: cofundersOf(body),
           eligibleServices: services,
           allowDirectHanding: field(body, 'allowDirectHanding') === 'on',
@@ -178,8 +185,8 @@ export const passPages: FastifyPluginAsync = async (app) => {
       async () => {
         const orderId = await placeOrder(db, principal, {
           programmeId: formId(field(request.body, 'programmeId'), 'Le programme'),
-          bookletCount: Number(field(request.body, 'bookletCount')),
-          vouchersPerBooklet: Number(field(request.body, 'vouchersPerBooklet') || '10'),
+          bookletCount: formWholeNumber(field(request.body, 'bookletCount')),
+          vouchersPerBooklet: formWholeNumber(field(request.body, 'vouchersPerBooklet') || '10'),
         });
         return reply.redirect(`/commandes/${orderId}`, 303);
       },
@@ -243,7 +250,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const numbers = await allocateBooklets(db, request.principal!, {
       orderId,
       recipientOrganisationId: formId(field(request.body, 'organisationId'), 'La structure'),
-      bookletCount: Number(field(request.body, 'bookletCount')),
+      bookletCount: formWholeNumber(field(request.body, 'bookletCount')),
     });
     return `${numbers.length} carnet(s) attribué(s).`;
   });
