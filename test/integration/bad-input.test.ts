@@ -5,6 +5,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { sql } from 'kysely';
 import { createSession } from '../../src/accounts/use-cases/store.js';
 import { makeVoucherCode } from '../../src/pass/domain/voucher-code.js';
+import { handBooklet } from '../../src/pass/use-cases/booklets.js';
 import { redeemVoucher } from '../../src/pass/use-cases/redemption.js';
 import { buildApp } from '../../src/app.js';
 import { openTestPlatform, testDatabaseKind } from '../support/platform.js';
@@ -38,6 +39,8 @@ describe(`bad input on ${testDatabaseKind}`, () => {
   before(async () => {
     platform = await openTestPlatform();
     world = await buildWorld(platform.db, { bookletCount: 6 });
+    // A second booklet in hand: the workshop tests redeem its vouchers, the redemption tests those of the first.
+    await handBooklet(platform.db, world.prescriber.principal, world.allocatedBooklet, { ageBand: '75+', communeCode: '44109', situation: 'retiree' });
     app = await buildApp(platform, {
       onRoute: (route: RouteOptions) => {
         for (const method of ([] as string[]).concat(route.method)) if (method !== 'HEAD') routes.push({ method, url: route.url });
@@ -284,8 +287,8 @@ describe(`bad input on ${testDatabaseKind}`, () => {
   });
 
   test('concurrent records linking the same voucher redeemed at the desk: one 201, the others 409 or 422, never a 500', async () => {
-    const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
-    const code = makeVoucherCode(platform.secret, serials[8]!);
+    const serials = await serialsOfBooklet(platform.db, world.allocatedBooklet);
+    const code = makeVoucherCode(platform.secret, serials[0]!);
     const desk = await app.inject({ method: 'POST', url: `/api/v1/vouchers/${code}/redeem`, headers: bearer(world.mediatorA.token), payload: { placeId: world.placeA } });
     assert.equal(desk.statusCode, 200);
     const record = () =>
@@ -299,13 +302,13 @@ describe(`bad input on ${testDatabaseKind}`, () => {
     const statuses = responses.map((r) => r.statusCode).sort();
     assert.equal(statuses[0], 201, JSON.stringify(responses.map((r) => r.json())));
     assert.ok(statuses.slice(1).every((s) => s === 409 || s === 422), JSON.stringify(responses.map((r) => r.json())));
-    const links = await platform.db.selectFrom('accompaniment_participants').select('accompaniment_id').where('voucher_serial', '=', serials[8]!).execute();
+    const links = await platform.db.selectFrom('accompaniment_participants').select('accompaniment_id').where('voucher_serial', '=', serials[0]!).execute();
     assert.equal(links.length, 1);
   });
 
   test('a workshop link racing a concurrent one: 409 in French, never a 500', { skip: testDatabaseKind === 'pglite' && 'PGlite is a single connection: no concurrent transaction' }, async () => {
-    const serials = await serialsOfBooklet(platform.db, world.handedBooklet);
-    const serial = serials[7]!;
+    const serials = await serialsOfBooklet(platform.db, world.allocatedBooklet);
+    const serial = serials[1]!;
     const code = makeVoucherCode(platform.secret, serial);
     const desk = await app.inject({ method: 'POST', url: `/api/v1/vouchers/${code}/redeem`, headers: bearer(world.mediatorA.token), payload: { placeId: world.placeA } });
     assert.equal(desk.statusCode, 200);

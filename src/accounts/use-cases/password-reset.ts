@@ -6,6 +6,7 @@ import { countHit } from '../../shared/rate-limit.js';
 import { invalid, tooMany } from '../../shared/errors.js';
 import { hashPassword, hashToken, newToken } from './credentials.js';
 import { assertPasswordStrength, normaliseEmail } from './store.js';
+import { clearSignInFailures } from './sign-in-throttle.js';
 
 const RESET_MINUTES = 60;
 const RESETS_PER_HOUR = 3;
@@ -64,6 +65,9 @@ export async function resetPassword(db: Kysely<DB>, token: string, password: str
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', used.user_id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', used.user_id).execute();
     await recordAudit(trx, { actorUserId: used.user_id, action: 'password_reset.used', details: {} });
+    const user = await trx.selectFrom('users').select('email').where('id', '=', used.user_id).executeTakeFirstOrThrow();
+    // The new password is known to its owner only: the back-off of earlier wrong attempts no longer applies.
+    await clearSignInFailures(trx, user.email);
     return used.user_id;
   });
 }
