@@ -89,3 +89,17 @@ test('the check sees a violation (a domain file importing the database)', () => 
     fs.rmSync(probe);
   }
 });
+
+test('tests mirror src/: each test file sits in the folder of the source folder it tests', () => {
+  const sourceFolders = new Set(fs.readdirSync(fromRoot('src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name));
+  const misplaced: string[] = [];
+  for (const kind of ['unit', 'integration', 'e2e']) {
+    for (const file of sourceFiles(fromRoot('test', kind)).map(rel)) {
+      const parts = file.split('/');
+      // test/<kind>/<src folder>/<name>.test.ts; cross-cutting rules (architecture) may sit at the kind's root.
+      const ok = (parts.length === 4 && sourceFolders.has(parts[2]!)) || (parts.length === 3 && kind === 'unit' && parts[2] === 'architecture.test.ts');
+      if (!ok) misplaced.push(file);
+    }
+  }
+  assert.deepEqual(misplaced, []);
+});

@@ -88,7 +88,7 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
         body: z.object({
           name: z.string().min(1),
           departementCodes: z.array(z.string()).min(1),
-          faceValueCents: z.number().int().positive().default(1000),
+          faceValueCents: z.number().int().positive().max(100_000).default(1000),
           validityMonths: z.number().int().min(1).max(60).default(12),
           cofunders: z.array(z.object({ organisationId: z.number().int(), shareBp: z.number().int().min(1).max(10000) })).min(1),
           eligibleServices: z.array(z.string()).default([]),

@@ -114,7 +114,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await decideCofunding(db, principal, {
-          programmeId: formId((request.params as { id: string }).id, 'Le programme'),
+          programmeId: pathId(request.params, 'Ce programme n’existe pas.'),
           organisationId: formId(field(request.body, 'organisationId'), 'Le cofinanceur'),
           accept: field(request.body, 'decision') === 'accepter',
           reason: field(request.body, 'motif'),
@@ -130,7 +130,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     return withFormErrors(
       async () => {
-        await updateCofunders(db, principal, formId((request.params as { id: string }).id, 'Le programme'), cofundersOf(request.body as Record<string, unknown>));
+        await updateCofunders(db, principal, pathId(request.params, 'Ce programme n’existe pas.'), cofundersOf(request.body as Record<string, unknown>));
         return reply.redirect('/programmes?ok=1', 303);
       },
       ({ message: error, status }) => programmesPage(request, reply, { error }, status),

@@ -33,8 +33,17 @@ export interface Programme {
 export type CofundingStatus = 'pending' | 'accepted' | 'refused';
 export const COFUNDING_STATUS_LABELS: Record<CofundingStatus, string> = { pending: 'en attente de son accord', accepted: 'part acceptée', refused: 'part refusée' };
 
+/** A voucher pays a workshop or an accompaniment: more than 1 000 € is a typing error. */
+export const MAX_FACE_VALUE_CENTS = 100_000;
+
 export function validateProgrammeInput(input: ProgrammeInput): void {
   if (!input.name.trim()) throw invalid('Le nom du programme est obligatoire.');
+  if (input.faceValueCents !== undefined && (!Number.isSafeInteger(input.faceValueCents) || input.faceValueCents <= 0 || input.faceValueCents > MAX_FACE_VALUE_CENTS)) {
+    throw invalid(`La valeur d’un chèque est comprise entre 0,01 € et ${MAX_FACE_VALUE_CENTS / 100} €.`, 'valeur_faciale');
+  }
+  if (input.validityMonths !== undefined && (!Number.isInteger(input.validityMonths) || input.validityMonths < 1 || input.validityMonths > 60)) {
+    throw invalid('La validité d’un programme est comprise entre 1 et 60 mois.', 'validite');
+  }
   if (input.departementCodes.length === 0) throw invalid('Un programme couvre au moins un département.', 'territoire_vide');
   if (input.cofunders.length === 0) throw invalid('Un programme a au moins un financeur.', 'financeurs_vides');
   const ids = new Set(input.cofunders.map((c) => c.organisationId));
