@@ -20,7 +20,7 @@ export function createMailer(config: Config, log: (line: string) => void = conso
   return {
     async send(message) {
       const info = await transport.sendMail({ from: config.mailFrom, to: message.to, subject: message.subject, text: message.text });
-      if (!config.smtpUrl) log(`Courriel non envoyé (SMTP_URL absent) à ${message.to.join(', ')} : ${message.subject} [${String(info.messageId)}]`);
+      if (!config.smtpUrl) log(`Courriel non envoyé (SMTP_URL absent) à ${message.to.join(', ')} : ${message.subject} [${String(info.messageId)}]\n${message.text}`);
     },
   };
 }

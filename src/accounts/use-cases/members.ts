@@ -124,6 +124,9 @@ export async function setOrganisationKinds(db: Kysely<DB>, principal: Principal,
   await db.transaction().execute(async (trx) => {
     const organisation = await trx.selectFrom('organisations').select(['id', 'kinds']).where('id', '=', organisationId).forUpdate().executeTakeFirst();
     if (!organisation) throw notFound('Cette organisation n’existe pas.');
+    if (organisation.kinds.includes('national_operator') && !wanted.includes('national_operator') && principal.memberships.some((m) => m.organisationId === organisationId && m.role === 'admin')) {
+      throw conflict('Vous retireriez à votre propre organisation le type « opérateur national » : vous perdriez l’administration de la plateforme. Faites-le depuis une autre organisation opératrice.', 'perte_administration');
+    }
     await trx.updateTable('organisations').set({ kinds: wanted }).where('id', '=', organisationId).execute();
     await recordAudit(trx, { actorUserId: principal.system ? null : principal.userId, organisationId, action: 'organisation.kinds_set', details: { from: organisation.kinds, to: wanted } });
   });
