@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import ts from 'typescript';
 import { acquireDataDirLock, DataDirLockedError } from '../../../src/db/lock.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dirs: string[] = [];
 let fixture = '';
 
