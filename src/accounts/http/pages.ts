@@ -100,12 +100,12 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token });
   });
 
-  app.post('/invitation/:token', async (request, reply) => {
+  app.post('/invitation/:token', { config: { rateLimit: { max: 20, timeWindow: 15 * 60_000 } } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const invitation = await findInvitation(db, token);
     if (!invitation) throw new DomainError('not_found', 'invitation_invalide', 'Cette invitation n’existe pas, a expiré, a été révoquée ou a déjà été utilisée.');
     try {
-      const userId = await acceptInvitation(db, token, field(request.body, 'displayName'), field(request.body, 'password'));
+      const userId = await acceptInvitation(db, token, field(request.body, 'displayName'), field(request.body, 'password'), request.principal?.userId ?? null);
       void reply.setCookie(SESSION_COOKIE, await createSession(db, userId), cookieOptions);
       return reply.redirect('/espace', 303);
     } catch (error) {

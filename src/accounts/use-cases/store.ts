@@ -231,28 +231,36 @@ export async function findInvitation(db: Kysely<DB>, token: string) {
 }
 
 /** Accepting creates the account, or adds the membership to an existing account with the same e-mail. */
-export async function acceptInvitation(db: Kysely<DB>, token: string, displayName: string, password: string): Promise<number> {
+/**
+ * Accepting creates the account; for an address that already has one, the person must be signed in as that
+ * account (no password is checked here: the link must not become a way to try passwords).
+ */
+export async function acceptInvitation(db: Kysely<DB>, token: string, displayName: string, password: string, signedInUserId: number | null = null): Promise<number> {
   const invitation = await findInvitation(db, token);
   if (!invitation) throw notFound('Cette invitation n’existe pas, a expiré ou a déjà été utilisée.', 'invitation_invalide');
-  assertPasswordStrength(password);
-  const passwordHash = await hashPassword(password);
+  const holder = await db.selectFrom('users').select('id').where('email', '=', invitation.email).executeTakeFirst();
+  if (holder && holder.id !== signedInUserId) {
+    throw forbidden('Un compte existe déjà pour cette adresse : connectez-vous avec ce compte, puis rouvrez ce lien pour accepter l’invitation.', 'connexion_requise');
+  }
+  if (!holder) assertPasswordStrength(password);
+  const passwordHash = holder ? '' : await hashPassword(password);
   return db.transaction().execute(async (trx) => {
     const claimed = await trx
       .updateTable('invitations')
       .set({ accepted_at: new Date() })
       .where('token_hash', '=', invitation.token_hash)
       .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', new Date())
       .executeTakeFirst();
-    if (claimed.numUpdatedRows === 0n) throw conflict('Cette invitation vient d’être utilisée.');
+    if (claimed.numUpdatedRows === 0n) throw conflict('Cette invitation vient d’être utilisée ou révoquée.');
     // The organisation's kinds may have changed since the invitation was sent: the role must still fit.
     const organisation = await trx.selectFrom('organisations').select('kinds').where('id', '=', invitation.organisation_id).executeTakeFirstOrThrow();
     if (!roleFitsKinds(invitation.role, organisation.kinds)) throw forbidden('Le rôle de cette invitation n’est plus permis dans cette organisation : demandez une nouvelle invitation.', 'role_non_permis');
     const existing = await trx.selectFrom('users').select(['id', 'password_hash']).where('email', '=', invitation.email).executeTakeFirst();
     let userId: number;
     if (existing) {
-      if (!(await verifyPassword(existing.password_hash, password))) {
-        throw invalid('Un compte existe déjà avec cette adresse : saisissez son mot de passe actuel.', 'mot_de_passe_incorrect');
-      }
+      if (existing.id !== signedInUserId) throw forbidden('Connectez-vous avec le compte de cette adresse pour accepter l’invitation.', 'connexion_requise');
       userId = existing.id;
     } else {
       const inserted = await trx

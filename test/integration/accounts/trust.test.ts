@@ -238,3 +238,25 @@ describe(`trust foundation on ${testDatabaseKind}`, () => {
     await assert.rejects(placeOrder(platform.db, world.funder.principal, { programmeId, bookletCount: 1 }), /attend l’accord de ses cofinanceurs/);
   });
 });
+
+describe(`invitations cannot be used to try an existing account’s password on ${testDatabaseKind}`, () => {
+  test('an invitation to an address that has an account is accepted only by that account, signed in; a revoked one never', async () => {
+    const platform = await openTestPlatform();
+    try {
+      const world = await buildWorld(platform.db);
+      const { inviteColleague, acceptInvitation } = await import('../../../src/accounts/use-cases/store.js');
+      const { revokeInvitation } = await import('../../../src/accounts/use-cases/members.js');
+      const token = await inviteColleague(platform.db, world.mediatorA.principal, { organisationId: world.mediatorA.organisationId, email: world.funder.email, role: 'mediator' });
+      // The right password from someone who is not signed in as the funder: refused, no account taken over.
+      await assert.rejects(acceptInvitation(platform.db, token, '', PASSWORD, null), /connectez-vous avec ce compte/);
+      await assert.rejects(acceptInvitation(platform.db, token, '', PASSWORD, world.mediatorA.principal.userId), /connectez-vous avec ce compte/);
+      assert.equal(await acceptInvitation(platform.db, token, '', '', world.funder.principal.userId), world.funder.principal.userId);
+      const revoked = await inviteColleague(platform.db, world.mediatorA.principal, { organisationId: world.mediatorA.organisationId, email: 'revoque.course@test.fr', role: 'mediator' });
+      const invitation = await platform.db.selectFrom('invitations').select('token_hash').where('email', '=', 'revoque.course@test.fr').executeTakeFirstOrThrow();
+      await revokeInvitation(platform.db, world.mediatorA.principal, world.mediatorA.organisationId, invitation.token_hash);
+      await assert.rejects(acceptInvitation(platform.db, revoked, 'X', 'un-mot-de-passe-solide', null), /n’existe pas|révoquée/);
+    } finally {
+      await platform.dispose();
+    }
+  });
+});
