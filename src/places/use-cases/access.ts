@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../accounts/domain/principal.js';
-import { canEditPlace, covers, reviewScope } from '../domain/policies.js';
+import { canEditPlace, covers, reviewScope, type PlaceFacts } from '../domain/policies.js';
 import type { DB } from '../../db/schema.js';
 import { forbidden, notFound } from '../../shared/errors.js';
 
@@ -21,9 +21,12 @@ export async function requireReviewer(db: Kysely<DB>, principal: Principal): Pro
 
 export { covers };
 
+/** The facts the place policies need, from a row that names the place's organisation and département. */
+export const placeFacts = (row: { organisation_id: number | null; departement_code: string }): PlaceFacts => ({ organisationId: row.organisation_id, departementCode: row.departement_code });
+
 /** A place is run by its organisation's mediators; the hub of its territory and the administration may act too. */
 export async function canManagePlace(_db: Kysely<DB>, principal: Principal, place: { organisation_id: number | null; departement_code: string }): Promise<boolean> {
-  return canEditPlace(principal, { organisationId: place.organisation_id, departementCode: place.departement_code });
+  return canEditPlace(principal, placeFacts(place));
 }
 
 /** What access rules need of a place: who runs it and in which département it is. */

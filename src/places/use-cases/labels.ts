@@ -3,7 +3,7 @@ import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/u
 import type { DB, LabelStatus } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
-import { placeLocation, requireReviewer } from './access.js';
+import { placeFacts, placeLocation, requireReviewer } from './access.js';
 import { labelRecordValidToday } from '../domain/sql-fragments.js';
 import { canReviewLabel } from '../domain/policies.js';
 
@@ -127,7 +127,7 @@ export async function decideLabel(db: Kysely<DB>, principal: Principal, labelId:
     const label = await trx.selectFrom('place_labels').select(['id', 'place_id', 'status']).where('id', '=', labelId).forUpdate().executeTakeFirst();
     if (!label) throw notFound('Cette demande de label n’existe pas.');
     const place = await placeLocation(trx, label.place_id);
-    if (!canReviewLabel(principal, { organisationId: place.organisation_id, departementCode: place.departement_code })) throw forbidden('Ce lieu n’est pas sur le territoire de votre hub.');
+    if (!canReviewLabel(principal, placeFacts(place))) throw forbidden('Ce lieu n’est pas sur le territoire de votre hub.');
     const transition = TRANSITIONS[decision.kind];
     if (label.status !== transition.from) throw conflict(WRONG_STATE[decision.kind]);
     await trx

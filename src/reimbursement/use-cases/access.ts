@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { canReadStatement, canRunReimbursements } from '../domain/policies.js';
+import { placeFacts } from '../../places/use-cases/access.js';
 import type { DB } from '../../db/schema.js';
 import { forbidden, notFound } from '../../shared/errors.js';
 
@@ -18,7 +19,7 @@ export async function requireStatementReader(db: Kysely<DB>, principal: Principa
     .where('s.id', '=', statementId)
     .executeTakeFirst();
   if (!statement) throw notFound('Ce relevé n’existe pas.');
-  if (canReadStatement(principal, { organisationId: statement.organisation_id, departementCode: statement.departement_code })) return;
+  if (canReadStatement(principal, placeFacts(statement))) return;
   throw forbidden('Ce relevé est celui d’un autre lieu.');
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import type { DB } from '../../db/schema.js';
-import { placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
+import { placeFacts, placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
 import { canConfirmBankDetails, canReadBankDetails } from '../domain/policies.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, DomainError, forbidden, notFound } from '../../shared/errors.js';
@@ -49,7 +49,7 @@ export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, b
     if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
     if (account.requested_by === principal.userId) throw forbidden('Une autre personne que celle qui a saisi l’IBAN doit le confirmer.', 'meme_personne');
     const place = await placeLocation(trx, account.place_id);
-    if (!canConfirmBankDetails(principal, { organisationId: place.organisation_id, departementCode: place.departement_code }, account.requested_by)) {
+    if (!canConfirmBankDetails(principal, placeFacts(place), account.requested_by)) {
       throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration (jamais pour un lieu de leur propre organisation) peuvent confirmer ces coordonnées.');
     }
     const holder = holderNameForBank(account.holder_name);
@@ -68,7 +68,7 @@ export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, b
 /** A place's bank details, for those canReadBankDetails allows (its mediators, the hub of its territory, the administration). */
 export async function bankDetailsOfPlace(db: Kysely<DB>, principal: Principal, placeId: number) {
   const place = await placeLocation(db, placeId);
-  if (!canReadBankDetails(principal, { organisationId: place.organisation_id, departementCode: place.departement_code })) {
+  if (!canReadBankDetails(principal, placeFacts(place))) {
     throw forbidden('Les coordonnées bancaires d’un lieu ne sont visibles que par ses médiateurs, le hub de son territoire et l’administration.');
   }
   const rows = await db
