@@ -4,7 +4,7 @@ import { ROLE_LABELS } from '../accounts/domain/roles.js';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
 import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
-import { formatEuros } from '../shared/money.js';
+import { formatEuros, formatNumber, formatPercent, plural, pluralCapitalised, elide, ofName, ordinal } from '../shared/french.js';
 import { frenchDay } from '../shared/dates.js';
 import { formatDistance } from '../places/domain/geo.js';
 
@@ -38,5 +38,13 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   env.addFilter('situation', (value: keyof typeof SITUATIONS) => SITUATIONS[value] ?? value);
   env.addFilter('km', formatDistance);
   env.addFilter('labelAction', (action: string) => LABEL_ACTIONS[action] ?? action);
-  env.addFilter('percent', (basisPoints: number) => `${(basisPoints / 100).toLocaleString('fr-FR')} %`);
+  env.addFilter('percent', (basisPoints: number) => formatPercent(Number(basisPoints)));
+  env.addFilter('number', (value: number, digits?: number) => formatNumber(Number(value), digits ?? 0));
+  // {{ count | plural('lieu', 'lieux') }} → « aucun lieu », « 1 lieu », « 3 lieux »; feminine: plural('place', 'places', true).
+  env.addFilter('plural', (count: number, singular: string, pluralForm?: string, feminine?: boolean) => plural(Number(count), singular, pluralForm, { feminine: Boolean(feminine) }));
+  env.addFilter('Plural', (count: number, singular: string, pluralForm?: string, feminine?: boolean) => pluralCapitalised(Number(count), singular, pluralForm, { feminine: Boolean(feminine) }));
+  // {{ 'de' | elide(name) }} → « d’Espace Lumière », « de Nantes »; {{ name | ofName }} → « du Rhône », « de l’Ain ».
+  env.addFilter('elide', (word: 'de' | 'le' | 'la' | 'que', name: string) => elide(word, String(name ?? '')));
+  env.addFilter('ofName', (name: string) => ofName(String(name ?? '')));
+  env.addFilter('ordinal', (value: number, feminine?: boolean) => ordinal(Number(value), Boolean(feminine)));
 }

@@ -4,8 +4,8 @@ const frenchDayFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', ti
 /** The calendar day in metropolitan France, as 'YYYY-MM-DD' (what a date column and an <input type="date"> hold). */
 export const parisDay = (at = new Date()): string => parisDayFormat.format(at);
 
-/** A day as a French reader writes it: « 23 novembre 2026 ». */
-export const frenchDay = (at: Date | string): string => frenchDayFormat.format(new Date(at));
+/** A day as a French reader writes it: « 23 novembre 2026 », « 1er décembre 2026 » (never « 1 décembre »). */
+export const frenchDay = (at: Date | string): string => frenchDayFormat.format(new Date(at)).replace(/^1 /, '1er ');
 
 /**
  * Today in metropolitan France, in SQL: the one definition every query uses ("a label valid today", a day's

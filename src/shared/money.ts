@@ -1,9 +1,5 @@
-const euros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
-
-/** Amounts are integer cents everywhere; only display turns them into euros. */
-export function formatEuros(cents: number): string {
-  return euros.format(cents / 100);
-}
+/** Amounts are integer cents everywhere; only display turns them into euros, through the one French formatter. */
+export { formatEuros } from './french.js';
 
 export function parseEurosToCents(input: string): number | null {
   const match = input.trim().replace(/\s|€/g, '').replace(',', '.').match(/^([0-9]+)(?:\.([0-9]{1,2}))?$/);
