@@ -4,6 +4,7 @@ import { hasRole, type Principal } from '../accounts/domain/principal.js';
 import { ALL_PERMISSIONS, ALL_ROUTES } from './route-table.js';
 import { DomainError } from '../shared/errors.js';
 import { httpStatus } from './errors.js';
+import { takeFlash } from './flash.js';
 
 interface NavigationLink {
   href: string;
@@ -45,7 +46,9 @@ export function navigationFor(principal: Principal | null): NavigationLink[] {
 }
 
 export function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
+  const flash = takeFlash(request, reply);
   return reply.status(status).view(template, {
+    ...(flash ? { [flash.kind]: flash.message } : {}),
     ...data,
     principal: request.principal,
     navigation: navigationFor(request.principal),
