@@ -10,7 +10,8 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifyView from '@fastify/view';
 import Fastify, { type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { OPENAPI_TAGS, openApiTransform } from './http/openapi.js';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import nunjucks from 'nunjucks';
@@ -140,8 +141,11 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
+      tags: OPENAPI_TAGS,
     },
-    transform: jsonSchemaTransform,
+    // Only /api/ routes, each answer described in French (http/openapi.ts); shared schemas as components.
+    transform: openApiTransform,
+    transformObject: jsonSchemaTransformObject,
   });
 
   app.addHook('onRequest', async (request) => {

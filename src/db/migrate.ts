@@ -5,6 +5,11 @@ import * as reimbursement from './migrations/003_reimbursement.js';
 import * as kit from './migrations/004_kit.js';
 import * as trust from './migrations/005_trust.js';
 import * as throttling from './migrations/006_throttling.js';
+import * as communes from './migrations/007_communes.js';
+import * as notifications from './migrations/008_notifications.js';
+import * as mergesAndRefusals from './migrations/009_merges_and_refusals.js';
+import * as apiTokens from './migrations/010_api_tokens.js';
+import * as diagnosticSteps from './migrations/012_diagnostic_steps.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -15,6 +20,11 @@ const migrations: Record<string, Migration> = {
   '004_kit': kit,
   '005_trust': trust,
   '006_throttling': throttling,
+  '007_communes': communes,
+  '008_notifications': notifications,
+  '009_merges_and_refusals': mergesAndRefusals,
+  '010_api_tokens': apiTokens,
+  '012_diagnostic_steps': diagnosticSteps,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -3,6 +3,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Id = Generated<number>;
+type OptionalNullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export type Role = 'prescriber' | 'mediator' | 'funder' | 'hub' | 'helper' | 'admin';
 export type OrderStatus = 'placed' | 'issued' | 'paid' | 'cancelled';
@@ -13,7 +14,7 @@ export type LedgerAccount = 'bank' | 'funder_receivable' | 'vouchers_outstanding
 export interface DB {
   app_settings: { key: string; value: string };
   regions: { code: string; name: string };
-  departements: { code: string; region_code: string; name: string };
+  departements: { code: string; region_code: string; name: string; lat: OptionalNullable<number>; lng: OptionalNullable<number> };
   communes: {
     insee_code: string;
     departement_code: string;
@@ -22,12 +23,25 @@ export interface DB {
     lat: number | null;
     lng: number | null;
     population: number | null;
+    /** An arrondissement of Paris, Lyon or Marseille has its commune as parent (migration 007). */
+    kind: Generated<'commune' | 'arrondissement'>;
+    parent_code: OptionalNullable<string>;
   };
   organisations: { id: Id; name: string; siret: string | null; departement_code: string | null; created_at: Timestamp; kinds: Generated<string[]> };
   users: { id: Id; email: string; display_name: string; password_hash: string | null; created_at: Timestamp };
   memberships: { user_id: number; organisation_id: number; role: Role; is_org_admin: Generated<boolean> };
   sessions: { token_hash: string; user_id: number; created_at: Timestamp; expires_at: Timestamp };
-  api_tokens: { id: Id; user_id: number; name: string; token_hash: string; created_at: Timestamp; revoked_at: NullableTimestamp };
+  api_tokens: {
+    id: Id;
+    user_id: number;
+    name: string;
+    token_hash: string;
+    created_at: Timestamp;
+    revoked_at: NullableTimestamp;
+    /** The token's first characters, shown in the list (010); null for tokens created before. */
+    token_prefix: string | null;
+    last_used_at: NullableTimestamp;
+  };
   invitations: {
     token_hash: string;
     organisation_id: number;
@@ -85,6 +99,8 @@ export interface DB {
     address_key: string;
     content_hash: string | null;
     active: Generated<boolean>;
+    /** The record kept when this one was merged into it as a duplicate (migration 009). */
+    merged_into: Generated<number | null>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };
@@ -94,11 +110,15 @@ export interface DB {
     holder_name: string;
     iban: string;
     bic: string;
-    status: 'pending' | 'confirmed' | 'superseded' | 'cancelled';
+    status: 'pending' | 'confirmed' | 'superseded' | 'cancelled' | 'refused';
     requested_by: number;
     requested_at: Timestamp;
     confirmed_by: number | null;
     confirmed_at: NullableTimestamp;
+    /** Refused by a person who may confirm, with the reason the place's mediators read (migration 009). */
+    refused_by: Generated<number | null>;
+    refused_at: Generated<Date | null>;
+    refusal_reason: Generated<string | null>;
   };
   reimbursement_runs: {
     id: Id;
@@ -128,6 +148,27 @@ export interface DB {
   };
   statement_lines: { voucher_serial: number; statement_id: number; programme_id: number; amount_cents: number };
   expiry_warnings: { order_id: number; organisation_id: number; sent_at: Timestamp; recipients: number };
+  /** One per notifying journal row (migration 008, src/notifications). */
+  notification_events: {
+    id: Id;
+    audit_event_id: number;
+    kind: 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated';
+    occurred_at: Timestamp;
+    subject: string;
+    body: string;
+    link: string;
+    created_at: Timestamp;
+  };
+  /** One per event and recipient: the inbox's read state (`listed` events) and the e-mail sent once. */
+  notification_deliveries: {
+    event_id: number;
+    user_id: number;
+    listed: boolean;
+    read_at: NullableTimestamp;
+    mail_status: Generated<'pending' | 'sending' | 'sent' | 'failed'>;
+    mail_attempts: Generated<number>;
+    mailed_at: NullableTimestamp;
+  };
   organisation_departements: { organisation_id: number; departement_code: string };
   place_programmes: { place_id: number; programme_id: number; since: Timestamp };
   label_criteria: { id: Id; title: string; description: Generated<string>; position: Generated<number>; active: Generated<boolean> };
@@ -149,7 +190,7 @@ export interface DB {
     place_id: number;
     other_place_id: number;
     reason: 'same_siret' | 'same_name_nearby';
-    status: Generated<'open' | 'distinct' | 'resolved'>;
+    status: Generated<'open' | 'distinct' | 'resolved' | 'merged'>;
     detected_at: Timestamp;
     reviewed_by: number | null;
     reviewed_at: NullableTimestamp;
@@ -265,6 +306,10 @@ export interface DB {
     topic_levels: ColumnType<unknown, string | null | undefined, string | null>;
     obstacles: ColumnType<unknown, string | null | undefined, string | null>;
     recommendation: ColumnType<unknown, string | null | undefined, string | null>;
+    /** Migration 012: who reads the advice, the early stop, the answers the way back took back (by question id). */
+    reader: Generated<'person' | 'professional'>;
+    stopped_early: Generated<boolean>;
+    previous_answers: ColumnType<unknown, string | undefined, string>;
   };
   diagnostic_responses: {
     diagnostic_id: string;

@@ -62,7 +62,7 @@ export async function importDemoPlaces(db: Kysely<DB>, pivots: (string | null)[]
   const communes = await db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'lat', 'lng']).where('insee_code', 'in', CARTOGRAPHY_COMMUNES).execute();
   for (const [index, commune] of communes.entries()) {
     const place: DemoPlace = {
-      name: `${KINDS[index % KINDS.length]} de ${commune.name}`, commune: commune.name, insee: commune.insee_code, postalCode: commune.postal_codes[0]!,
+      name: `${KINDS[index % KINDS.length]} ${ofName(commune.name)}`, commune: commune.name, insee: commune.insee_code, postalCode: commune.postal_codes[0]!,
       address: `${index + 2} place de la Mairie`, lat: (commune.lat ?? 47.2) + 0.002, lon: (commune.lng ?? -1.5) - 0.002, hours: HOURS[index % HOURS.length]!, account: null, labelled: false,
     };
     rows.push(standardRow(place, null, DEMO_PLACES.length + index));

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { recordApiTokenUse } from '../accounts/use-cases/api-tokens.js';
 import { hashToken } from '../accounts/use-cases/credentials.js';
 import { principalByCredential, type Principal } from '../accounts/use-cases/principal.js';
 import type { TokenPrincipalCache } from '../accounts/use-cases/token-cache.js';
@@ -23,7 +24,11 @@ export async function principalFromBearer(request: FastifyRequest): Promise<Prin
   const cached = cache.get(tokenHash);
   if (cached) return cached;
   const principal = await principalByCredential(request.server.platform.pool, 'api_token', tokenHash);
-  if (principal) cache.set(tokenHash, principal);
+  if (principal) {
+    cache.set(tokenHash, principal);
+    // « Dernière utilisation » on the tokens page: written when the cache misses, at most once a minute.
+    await recordApiTokenUse(request.server.platform.pool, tokenHash);
+  }
   return principal;
 }
 

@@ -4,7 +4,7 @@ import { ROLE_LABELS } from '../accounts/domain/roles.js';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
 import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
-import { formatEuros, formatNumber, formatPercent, plural, pluralCapitalised, elide, ofName, ordinal } from '../shared/french.js';
+import { formatEuros, formatNumber, formatPercent, plural, pluralCapitalised, elide, ofInstitution, ofName, ordinal } from '../shared/french.js';
 import { frenchDay } from '../shared/dates.js';
 import { formatDistance } from '../places/domain/geo.js';
 
@@ -46,5 +46,7 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   // {{ 'de' | elide(name) }} → « d’Espace Lumière », « de Nantes »; {{ name | ofName }} → « du Rhône », « de l’Ain ».
   env.addFilter('elide', (word: 'de' | 'le' | 'la' | 'que', name: string) => elide(word, String(name ?? '')));
   env.addFilter('ofName', (name: string) => ofName(String(name ?? '')));
+  // {{ organisation.name | ofInstitution }} → « de l’État — ANCT », « du Centre social », « de la CAF », « de Nantes ».
+  env.addFilter('ofInstitution', (name: string) => ofInstitution(String(name ?? '')));
   env.addFilter('ordinal', (value: number, feminine?: boolean) => ordinal(Number(value), Boolean(feminine)));
 }

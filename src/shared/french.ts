@@ -64,7 +64,7 @@ export function pluralCapitalised(...args: Parameters<typeof plural>): string {
 
 /** Words starting with these letters take the elided article; a handful of aspirated h (« le hall ») do not. */
 const VOWEL_START = /^[aàâäeéèêëiîïoôöuùûüyœæh]/i;
-const ASPIRATED_H = new Set(['hall', 'handicap', 'hameau', 'haut', 'hauts', 'halle', 'halles', 'hangar', 'hérisson', 'héros', 'hêtre', 'honte', 'hublot']);
+const ASPIRATED_H = new Set(['hall', 'handicap', 'hameau', 'haut', 'hauts', 'halle', 'halles', 'hangar', 'hérisson', 'héros', 'hêtre', 'honte', 'hublot', 'hub']);
 
 function elides(word: string): boolean {
   const first = word.trim().split(/[\s'’-]/)[0]?.toLowerCase() ?? '';
@@ -98,6 +98,36 @@ export function ofName(name: string): string {
     return `de l’${rest}`;
   }
   return elide('de', trimmed);
+}
+
+/**
+ * The common nouns that open the names of organisations and places and take the definite article in running text,
+ * with their gender: « le rapport de l’État », « le label de l’Espace Lumière », « les membres du Centre social »,
+ * « la part de la CAF de Loire-Atlantique ». Acronyms read as words are listed with their gender too.
+ */
+const INSTITUTION_NOUNS: Record<string, 'm' | 'f'> = Object.fromEntries([
+  ...['état', 'espace', 'atelier', 'office', 'institut', 'établissement', 'hôtel', 'centre', 'conseil', 'département', 'point', 'pôle',
+    'lieu', 'tiers-lieu', 'café', 'club', 'foyer', 'relais', 'bureau', 'service', 'secours', 'syndicat', 'groupement', 'comité', 'collectif',
+    'fablab', 'campus', 'musée', 'ccas', 'cias', 'gip', 'groupe', 'réseau', 'hub', 'opérateur', 'ministère'].map((w) => [w, 'm' as const]),
+  ...['agence', 'association', 'université', 'union', 'maison', 'médiathèque', 'bibliothèque', 'mairie', 'mission', 'caisse', 'caf', 'cpam',
+    'msa', 'fédération', 'communauté', 'région', 'préfecture', 'ville', 'métropole', 'commune', 'cité', 'fondation', 'ludothèque', 'régie',
+    'chambre', 'direction', 'délégation', 'permanence', 'structure', 'coopérative', 'anct'].map((w) => [w, 'f' as const]),
+]);
+
+/**
+ * « de » before the name of an organisation or a place: when the name opens with a common noun that takes the
+ * article (INSTITUTION_NOUNS), the article is written: ofInstitution('État — ANCT') → « de l’État — ANCT »,
+ * ofInstitution('Espace Lumière') → « de l’Espace Lumière », ofInstitution('Centre social Malakoff') → « du Centre
+ * social Malakoff », ofInstitution('Médiathèque Jacques Demy') → « de la Médiathèque Jacques Demy »; any other name as
+ * `ofName` does: « de Nantes », « d’Orvault », « du Rhône » (Le Rhône), « de la Poste » (La Poste).
+ */
+export function ofInstitution(name: string): string {
+  const trimmed = name.trim();
+  const first = trimmed.split(/[\s'’—–,(]/)[0]?.toLowerCase() ?? '';
+  const gender = INSTITUTION_NOUNS[first];
+  if (!gender) return ofName(trimmed);
+  if (elides(trimmed)) return `de l’${trimmed}`;
+  return gender === 'm' ? `du ${trimmed}` : `de la ${trimmed}`;
 }
 
 /** Day of month in French: 1 → « 1er », 2 → « 2 ». */

@@ -76,6 +76,37 @@ export function allows(principal: Principal | null, rule: ActionRule, target: Ta
   return false;
 }
 
+/**
+ * What `allows` lets this principal reach, as data, so that a query can select the same targets:
+ * allows(principal, rule, target) ⇔ reachMatches(reach(principal, rule), target).
+ */
+export interface Reach {
+  all: boolean;
+  organisationIds: number[];
+  departementCodes: string[];
+}
+
+export function reach(principal: Principal | null, rule: ActionRule): Reach {
+  const result: Reach = { all: principal?.system === true, organisationIds: [], departementCodes: [] };
+  for (const [actor, organisations] of actorOrganisations(principal)) {
+    const scope = rule.scopes[actor];
+    if (scope === 'all') result.all = true;
+    if (scope === 'own') result.organisationIds.push(...organisations);
+    if (scope === 'territory' && principal && actor === 'hub') result.departementCodes.push(...hubDepartements(principal));
+  }
+  return { all: result.all, organisationIds: [...new Set(result.organisationIds)], departementCodes: [...new Set(result.departementCodes)] };
+}
+
+export const reachIsEmpty = (r: Reach): boolean => !r.all && r.organisationIds.length === 0 && r.departementCodes.length === 0;
+
+export function reachMatches(r: Reach, target: Target): boolean {
+  return (
+    r.all ||
+    (target.organisationIds ?? []).some((id) => id !== null && r.organisationIds.includes(id)) ||
+    (target.departementCodes ?? []).some((code) => r.departementCodes.includes(code))
+  );
+}
+
 /** The organisations on whose behalf the principal may perform an `own`-scoped action. */
 export function ownOrganisations(principal: Principal, rule: ActionRule): number[] {
   const result = new Set<number>();

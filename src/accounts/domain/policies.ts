@@ -1,12 +1,18 @@
 import type { Role } from '../../db/schema.js';
-import { allows, type PermissionTable } from './permissions.js';
+import { allows, mayAttempt, type PermissionTable } from './permissions.js';
+import { forbidden } from '../../shared/errors.js';
 import { roleFitsKinds } from './organisation-kinds.js';
 import type { Principal } from './principal.js';
 
 /** Accounts, organisations and roles: who may do what (docs/PERMISSIONS.md is rendered from this table). */
 export const ACCOUNTS_PERMISSIONS = {
   'account.sign_in': { label: 'se connecter, demander un nouveau mot de passe, accepter une invitation', scopes: { anonymous: 'all' } },
-  'account.self': { label: 'voir son compte, ses jetons d’API, se déconnecter', scopes: { signed_in: 'all' } },
+  'account.self': { label: 'voir son compte, se déconnecter', scopes: { signed_in: 'all' } },
+  'api_token.manage': {
+    label: 'créer, lister et révoquer ses propres jetons d’API',
+    scopes: { signed_in: 'all' },
+    conditions: 'seulement ses propres jetons (ceux d’une autre personne sont introuvables) ; le jeton n’est montré qu’à sa création ; un nouveau mot de passe les révoque tous ; journalisé',
+  },
   'organisation.list': { label: 'lister les organisations', scopes: { signed_in: 'all' } },
   'organisation.create': { label: 'créer une organisation', scopes: { admin: 'all' } },
   'organisation.kinds.grant': {
@@ -42,3 +48,14 @@ export function canGrantRole(principal: Principal, organisation: OrganisationFac
 
 export const canGrantKinds = (principal: Principal): boolean => allows(principal, ACCOUNTS_PERMISSIONS['organisation.kinds.grant']);
 export const canCreateOrganisation = (principal: Principal): boolean => allows(principal, ACCOUNTS_PERMISSIONS['organisation.create']);
+
+/** The longest name a person may give one of their API tokens. */
+export const API_TOKEN_NAME_MAX = 80;
+
+/** A person manages their own API tokens, and nobody else's (not even the national administration). */
+export const canManageApiToken = (principal: Principal, token: { userId: number }): boolean =>
+  mayAttempt(principal, ACCOUNTS_PERMISSIONS['api_token.manage']) && !principal.system && token.userId === principal.userId;
+
+export function requireApiTokenManager(principal: Principal): void {
+  if (!mayAttempt(principal, ACCOUNTS_PERMISSIONS['api_token.manage']) || principal.system) throw forbidden('Connectez-vous pour gérer vos jetons d’API.');
+}

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatus } from '../../http/errors.js';
 import { formId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
 import { requirePagePrincipal, SESSION_COOKIE } from '../../http/auth.js';
 import { DomainError, forbidden } from '../../shared/errors.js';
 import type { Role } from '../../db/schema.js';
@@ -63,7 +64,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
       async () => {
         await requestPasswordReset(db, app.mailer, config.publicUrl, email);
         // The same answer whether or not the address has an account.
-        return renderPage(request, reply, 'password-reset-request.njk', { title: 'Mot de passe oublié', success: `Si un compte existe pour ${email}, un lien pour choisir un nouveau mot de passe vient d’y être envoyé. Il est valable une heure.` });
+        return redirectWithFlash(reply, '/mot-de-passe', `Si un compte existe pour ${email}, un lien pour choisir un nouveau mot de passe vient d’y être envoyé. Il est valable une heure.`);
       },
       ({ message, status }) => renderPage(request, reply, 'password-reset-request.njk', { title: 'Mot de passe oublié', email, error: message }, status),
     );
@@ -79,9 +80,11 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     const { token } = request.params as { token: string };
     return withFormErrors(
       async () => {
-        const userId = await resetPassword(db, token, field(request.body, 'password'));
+        const { userId, revokedTokenHashes } = await resetPassword(db, token, field(request.body, 'password'));
+        // This instance forgets the revoked API tokens at once; the others within TOKEN_CACHE_SECONDS.
+        for (const hash of revokedTokenHashes) app.tokenCache.delete(hash);
         void reply.setCookie(SESSION_COOKIE, await createSession(db, userId), cookieOptions);
-        return reply.redirect('/espace', 303);
+        return redirectWithFlash(reply, '/espace', 'Votre nouveau mot de passe est enregistré.');
       },
       ({ message, status }) => renderPage(request, reply, 'password-reset.njk', { title: 'Nouveau mot de passe', token, error: message }, status),
     );
@@ -104,13 +107,15 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     const { token } = request.params as { token: string };
     const invitation = await findInvitation(db, token);
     if (!invitation) throw new DomainError('not_found', 'invitation_invalide', 'Cette invitation n’existe pas, a expiré, a été révoquée ou a déjà été utilisée.');
+    const displayName = field(request.body, 'displayName');
     try {
-      const userId = await acceptInvitation(db, token, field(request.body, 'displayName'), field(request.body, 'password'), request.principal?.userId ?? null);
+      const userId = await acceptInvitation(db, token, displayName, field(request.body, 'password'), request.principal?.userId ?? null);
       void reply.setCookie(SESSION_COOKIE, await createSession(db, userId), cookieOptions);
-      return reply.redirect('/espace', 303);
+      return redirectWithFlash(reply, '/espace', `Bienvenue : vous avez rejoint ${invitation.organisation_name}.`);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token, error: error.message }, httpStatus(error));
+      // Everything typed comes back but the password, which is never written into a page.
+      return renderPage(request, reply, 'invitation.njk', { title: 'Rejoindre une organisation', invitation, token, displayName, error: error.message }, httpStatus(error));
     }
   });
 
@@ -131,8 +136,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
   app.get('/organisation', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const query = request.query as Record<string, string>;
-    return organisationPage(request, reply, principal, query.ok ? { success: query.ok === 'retrait' ? 'Le membre a été retiré ; ses sessions sont fermées.' : query.ok === 'role' ? 'Le rôle a été modifié.' : 'L’invitation a été révoquée.' } : {});
+    return organisationPage(request, reply, principal);
   });
 
   app.post('/organisation/invitations', async (request, reply) => {
@@ -144,9 +148,9 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
       async () => {
         const token = await inviteColleague(db, principal, { organisationId, email, role: field(request.body, 'role') as Role });
         const invitationUrl = await sendInvitation(db, app.mailer, config.publicUrl, token, principal);
-        return organisationPage(request, reply, principal, { invitationUrl, success: `Invitation envoyée à ${email}.` });
+        return redirectWithFlash(reply, '/organisation', `Invitation envoyée à ${email}. Si le courriel n’arrive pas, transmettez-lui vous-même ce lien (valable 14 jours, une seule fois) : ${invitationUrl}`);
       },
-      ({ message, status }) => organisationPage(request, reply, principal, { error: message, form: { organisationId, email } }, status),
+      ({ message, status }) => organisationPage(request, reply, principal, { error: message, form: { organisationId, email, role: field(request.body, 'role') } }, status),
     );
   });
 
@@ -156,7 +160,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await revokeInvitation(db, principal, formId(field(request.body, 'organisationId'), 'L’organisation'), field(request.body, 'invitation'));
-        return reply.redirect('/organisation?ok=revocation', 303);
+        return redirectWithFlash(reply, '/organisation', 'L’invitation a été révoquée : son lien ne fonctionne plus.');
       },
       ({ message, status }) => organisationPage(request, reply, principal, { error: message }, status),
     );
@@ -174,7 +178,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
           toRole: field(request.body, 'toRole') as Role,
           isOrgAdmin: field(request.body, 'isOrgAdmin') === 'oui',
         });
-        return reply.redirect('/organisation?ok=role', 303);
+        return redirectWithFlash(reply, '/organisation', 'Le rôle a été modifié.');
       },
       ({ message, status }) => organisationPage(request, reply, principal, { error: message }, status),
     );
@@ -187,7 +191,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
       async () => {
         if (field(request.body, 'confirmation') !== 'oui') throw new DomainError('invalid', 'confirmation_requise', 'Cochez la case de confirmation pour retirer ce membre.');
         await removeMember(db, principal, formId(field(request.body, 'organisationId'), 'L’organisation'), formId(field(request.body, 'userId'), 'Le membre'));
-        return reply.redirect('/organisation?ok=retrait', 303);
+        return redirectWithFlash(reply, '/organisation', 'Le membre a été retiré ; ses sessions sont fermées.');
       },
       ({ message, status }) => organisationPage(request, reply, principal, { error: message }, status),
     );
@@ -207,7 +211,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     }, status);
   };
 
-  app.get('/admin/organisations', async (request, reply) => adminOrganisationsPage(request, reply, (request.query as Record<string, string>).ok ? { success: 'Modification enregistrée et journalisée.' } : {}));
+  app.get('/admin/organisations', async (request, reply) => adminOrganisationsPage(request, reply));
 
   app.post('/admin/organisations/:id/types', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
@@ -217,7 +221,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await setOrganisationKinds(db, principal, pathId(request.params), kinds);
-        return reply.redirect('/admin/organisations?ok=1', 303);
+        return redirectWithFlash(reply, '/admin/organisations', 'Types de l’organisation enregistrés et journalisés.');
       },
       ({ message, status }) => adminOrganisationsPage(request, reply, { error: message }, status),
     );
@@ -229,7 +233,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await setHubTerritory(db, principal, pathId(request.params), field(request.body, 'departements').split(/[\s,;]+/));
-        return reply.redirect('/admin/organisations?ok=1', 303);
+        return redirectWithFlash(reply, '/admin/organisations', 'Territoire du hub enregistré et journalisé.');
       },
       ({ message, status }) => adminOrganisationsPage(request, reply, { error: message }, status),
     );

@@ -7,6 +7,7 @@ import { invalid, tooMany } from '../../shared/errors.js';
 import { hashPassword, hashToken, newToken } from './credentials.js';
 import { assertPasswordStrength, normaliseEmail } from './store.js';
 import { clearSignInFailures } from './sign-in-throttle.js';
+import { revokeAllApiTokens } from './api-tokens.js';
 
 const RESET_MINUTES = 60;
 const RESETS_PER_HOUR = 3;
@@ -47,8 +48,11 @@ export async function findPasswordReset(db: Kysely<DB>, token: string) {
 
 export const resetLinkInvalid = () => invalid('Ce lien n’est plus valable (déjà utilisé ou plus d’une heure) : demandez-en un nouveau.', 'lien_invalide');
 
-/** Uses the link once: new password, every other reset link and every session of the account end. */
-export async function resetPassword(db: Kysely<DB>, token: string, password: string): Promise<number> {
+/**
+ * Uses the link once: new password, every other reset link, every session and every API token of the account end
+ * (someone who knew the old password may have made a token). Returns the revoked tokens' hashes for the cache.
+ */
+export async function resetPassword(db: Kysely<DB>, token: string, password: string): Promise<{ userId: number; revokedTokenHashes: string[] }> {
   assertPasswordStrength(password);
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
@@ -64,10 +68,11 @@ export async function resetPassword(db: Kysely<DB>, token: string, password: str
     await trx.updateTable('password_resets').set({ used_at: new Date() }).where('user_id', '=', used.user_id).where('used_at', 'is', null).execute();
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', used.user_id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', used.user_id).execute();
+    const revokedTokenHashes = await revokeAllApiTokens(trx, used.user_id, 'nouveau mot de passe');
     await recordAudit(trx, { actorUserId: used.user_id, action: 'password_reset.used', details: {} });
     const user = await trx.selectFrom('users').select('email').where('id', '=', used.user_id).executeTakeFirstOrThrow();
     // The new password is known to its owner only: the back-off of earlier wrong attempts no longer applies.
     await clearSignInFailures(trx, user.email);
-    return used.user_id;
+    return { userId: used.user_id, revokedTokenHashes };
   });
 }

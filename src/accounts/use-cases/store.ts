@@ -12,6 +12,7 @@ export function kindForRole(role: Role): OrganisationKind {
   return (Object.entries(KIND_ROLES) as [OrganisationKind, readonly Role[]][]).find(([, roles]) => roles.includes(role))![0];
 }
 import { hashPassword, hashToken, MIN_PASSWORD_LENGTH, newToken, verifyPassword } from './credentials.js';
+import { checkTokenName, insertApiToken } from './api-tokens.js';
 import { assertSignInAllowed, clearSignInFailures, dummyPasswordHash, recordSignInFailure } from './sign-in-throttle.js';
 import { isValidSiret, normaliseSiret } from '../domain/siret.js';
 
@@ -139,12 +140,8 @@ export async function deleteSession(db: Kysely<DB>, token: string): Promise<void
 export async function createApiToken(db: Kysely<DB>, email: string, name: string): Promise<string> {
   const user = await db.selectFrom('users').select('id').where('email', '=', normaliseEmail(email)).executeTakeFirst();
   if (!user) throw notFound(`Aucun compte pour ${email}.`);
-  const { token, hash } = newToken('ni');
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('api_tokens').values({ user_id: user.id, name, token_hash: hash }).execute();
-    await recordAudit(trx, { actorUserId: user.id, action: 'api_token.created', details: { name } });
-  });
-  return token;
+  const created = await db.transaction().execute((trx) => insertApiToken(trx, user.id, checkTokenName(name)));
+  return created.token;
 }
 
 export async function userIdForApiToken(db: Kysely<DB>, token: string): Promise<number | null> {
@@ -155,32 +152,6 @@ export async function userIdForApiToken(db: Kysely<DB>, token: string): Promise<
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return row?.user_id ?? null;
-}
-
-/** Returns the revoked token's hash, so that the caller can drop it from its cache. */
-export async function revokeApiToken(db: Kysely<DB>, userId: number, tokenId: number): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    const revoked = await trx
-      .updateTable('api_tokens')
-      .set({ revoked_at: new Date() })
-      .where('id', '=', tokenId)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .returning(['token_hash', 'name'])
-      .executeTakeFirst();
-    if (!revoked) throw notFound('Ce jeton n’existe pas ou est déjà révoqué.');
-    await recordAudit(trx, { actorUserId: userId, action: 'api_token.revoked', details: { tokenId, name: revoked.name } });
-    return revoked.token_hash;
-  });
-}
-
-export async function listApiTokens(db: Kysely<DB>, userId: number) {
-  return db
-    .selectFrom('api_tokens')
-    .select(['id', 'name', 'created_at', 'revoked_at'])
-    .where('user_id', '=', userId)
-    .orderBy('id', 'desc')
-    .execute();
 }
 
 /**

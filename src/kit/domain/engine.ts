@@ -1,4 +1,5 @@
 import type { Item, ItemBank } from './item-bank.js';
+import { OBSTACLE_QUESTIONS, type ObstacleQuestion } from './obstacles.js';
 import { TOPIC_CODES, type Level, type Topic } from './topics.js';
 
 /**
@@ -6,13 +7,72 @@ import { TOPIC_CODES, type Level, type Topic } from './topics.js';
  * the next screen. On a ladder (a topic's items, easiest first) a success settles the easier items as passed and a
  * failure settles the harder ones as failed. The next item is the one that settles the most untested items
  * whatever the answer (then the most in total, then the topic least asked, then the easier): a binary search on each
- * ladder. The diagnostic stops when nothing is left to settle or after MAX_ITEMS items.
+ * ladder. The diagnostic stops when nothing is left to settle, after MAX_ITEMS items, or early (stopsEarly) when
+ * the person keeps answering « Je ne sais pas ». Items the obstacles already answer are never asked (bankFor).
  */
 export const MAX_ITEMS = 12;
 
 export interface Outcome {
   itemId: string;
   correct: boolean;
+  /** Answered « Je ne sais pas » (which counts as a failure). */
+  dontKnow?: boolean;
+}
+
+/**
+ * The early stop: after DONT_KNOW_STOP answers « Je ne sais pas » in a row, to items of at least two topics, the
+ * diagnostic ends. The person is not made to face more questions they cannot answer; the topics not settled count
+ * at level 1, as after a failure. Two topics at least, so that one unknown topic alone never cuts the others short
+ * (the engine moves from topic to topic, so three in a row are in practice three topics).
+ */
+export const DONT_KNOW_STOP = 3;
+
+export function stopsEarly(bank: ItemBank, outcomes: readonly Outcome[]): boolean {
+  if (outcomes.length < DONT_KNOW_STOP) return false;
+  const last = outcomes.slice(-DONT_KNOW_STOP);
+  if (!last.every((o) => o.dontKnow === true)) return false;
+  return new Set(last.map((o) => bank.byId.get(o.itemId)?.topic ?? o.itemId)).size >= 2;
+}
+
+/**
+ * Items the obstacles step already answers: an item that `requires` devices the person has none of (no device at
+ * all, or no smartphone for a touch-screen item) is never asked.
+ */
+export function itemsAnsweredByObstacles(bank: ItemBank, equipment: readonly string[]): Set<string> {
+  return new Set(bank.items.filter((item) => item.requires && !item.requires.some((device) => equipment.includes(device))).map((item) => item.id));
+}
+
+/**
+ * The bank as the engine sees it for this person: without the items their obstacles answer. A topic left without
+ * items stays at level 1 (nothing is shown passed), which is what having no device for it means.
+ */
+export function bankFor(bank: ItemBank, equipment: readonly string[] | undefined): ItemBank {
+  if (equipment === undefined) return bank;
+  const skipped = itemsAnsweredByObstacles(bank, equipment);
+  if (skipped.size === 0) return bank;
+  const items = bank.items.filter((item) => !skipped.has(item.id));
+  return {
+    version: bank.version,
+    items,
+    byId: new Map(items.map((item) => [item.id, item])),
+    ladders: new Map([...bank.ladders].map(([topic, ladder]) => [topic, ladder.filter((item) => !skipped.has(item.id))])),
+  };
+}
+
+/** Where a diagnostic stands: the obstacle answers (by question) and the item outcomes, in order. */
+export interface Progress {
+  obstacles: ReadonlyMap<string, readonly string[]>;
+  outcomes: readonly Outcome[];
+}
+
+export type Step = { type: 'obstacle'; question: ObstacleQuestion } | { type: 'item'; item: Item };
+
+/** The whole sequence: the obstacle questions in order, then the engine's items on the person's bank; null at the end. */
+export function nextStep(bank: ItemBank, progress: Progress, maxItems = MAX_ITEMS): Step | null {
+  const pending = OBSTACLE_QUESTIONS.find((q) => !progress.obstacles.has(q.id));
+  if (pending) return { type: 'obstacle', question: pending };
+  const item = nextItem(bankFor(bank, progress.obstacles.get('equipment')), progress.outcomes, maxItems);
+  return item ? { type: 'item', item } : null;
 }
 
 export type Verdict = 'passed' | 'failed';
@@ -45,7 +105,7 @@ const better = (a: number[], b: number[]) => {
 };
 
 export function nextItem(bank: ItemBank, outcomes: readonly Outcome[], maxItems = MAX_ITEMS): Item | null {
-  if (outcomes.length >= maxItems) return null;
+  if (outcomes.length >= maxItems || stopsEarly(bank, outcomes)) return null;
   const settled = settledItems(bank, outcomes);
   let best: Candidate | null = null;
   TOPIC_CODES.forEach((topic, topicIndex) => {

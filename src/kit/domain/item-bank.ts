@@ -1,6 +1,6 @@
 import '../../shared/zod-french.js';
 import { z } from 'zod';
-import { OBSTACLE_QUESTIONS } from './obstacles.js';
+import { EQUIPMENT_CODES, OBSTACLE_QUESTIONS } from './obstacles.js';
 import { TOPIC_CODES, type Level, type Topic } from './topics.js';
 
 /**
@@ -18,6 +18,11 @@ const itemSchema = z.object({
     .min(2, 'au moins 2 choix')
     .max(5, 'au plus 5 choix'),
   answer: z.string(),
+  /**
+   * The devices the item is about (codes of the equipment obstacle question): a person who has none of them is never
+   * asked it, the obstacles step already answered it (docs/DIAGNOSTIC.md, « Questions sautées »).
+   */
+  requires: z.array(z.enum(EQUIPMENT_CODES, { message: `appareil inconnu (attendu : ${EQUIPMENT_CODES.join(', ')})` })).min(1).optional(),
 });
 
 const bankSchema = z.object({

@@ -1,4 +1,5 @@
 import { invalid } from '../../shared/errors.js';
+import type { Reader } from './reader.js';
 
 /**
  * The three obstacle questions asked before any skill: what the person has, whether they are connected, and how
@@ -43,6 +44,10 @@ export const OBSTACLE_QUESTIONS = [
 ] as const;
 
 export type ObstacleQuestion = (typeof OBSTACLE_QUESTIONS)[number];
+
+/** The devices a person may have (the equipment question's choices but « none »), which items may require. */
+export const EQUIPMENT_CODES = ['smartphone', 'computer', 'tablet'] as const;
+export type EquipmentCode = (typeof EQUIPMENT_CODES)[number];
 export type ObstacleQuestionId = ObstacleQuestion['id'];
 
 export interface Obstacles {
@@ -74,15 +79,26 @@ export function obstaclesFrom(answers: ReadonlyMap<string, readonly string[]>): 
   };
 }
 
-/** The obstacles in plain words, for the result and the summary. */
-export function describeObstacles(obstacles: Obstacles): string[] {
-  const found: string[] = [];
-  if (obstacles.equipment.includes('none')) found.push('Vous n’avez pas d’appareil pour aller sur internet.');
-  else if (!obstacles.equipment.includes('computer') && !obstacles.equipment.includes('tablet')) found.push('Vous avez seulement un téléphone : certaines démarches sont plus faciles sur un écran plus grand.');
-  if (obstacles.internet === 'none') found.push('Vous n’avez pas internet chez vous.');
-  if (obstacles.internet === 'mobile') found.push('Vous utilisez seulement internet sur votre forfait de téléphone.');
-  if (obstacles.feelings.includes('fear')) found.push('Vous avez peur de faire une erreur.');
-  if (obstacles.feelings.includes('help')) found.push('Vous préférez avoir quelqu’un à côté de vous.');
-  if (obstacles.feelings.includes('urgent')) found.push('Vous avez une démarche urgente à faire.');
-  return found;
+/** Each obstacle said to the person (« vous ») and to the professional filling the diagnostic in (« la personne »). */
+const OBSTACLE_WORDS = {
+  noDevice: ['Vous n’avez pas d’appareil pour aller sur internet.', 'La personne n’a pas d’appareil pour aller sur internet.'],
+  phoneOnly: ['Vous avez seulement un téléphone : certaines démarches sont plus faciles sur un écran plus grand.', 'La personne a seulement un téléphone : certaines démarches sont plus faciles sur un écran plus grand.'],
+  noInternet: ['Vous n’avez pas internet chez vous.', 'La personne n’a pas internet chez elle.'],
+  mobileOnly: ['Vous utilisez seulement internet sur votre forfait de téléphone.', 'La personne utilise seulement internet sur son forfait de téléphone.'],
+  fear: ['Vous avez peur de faire une erreur.', 'La personne a peur de faire une erreur.'],
+  help: ['Vous préférez avoir quelqu’un à côté de vous.', 'La personne préfère avoir quelqu’un à côté d’elle.'],
+  urgent: ['Vous avez une démarche urgente à faire.', 'La personne a une démarche urgente à faire.'],
+} as const;
+
+/** The obstacles in plain words, for the result and the summary, addressed to the reader. */
+export function describeObstacles(obstacles: Obstacles, reader: Reader = 'person'): string[] {
+  const found: (keyof typeof OBSTACLE_WORDS)[] = [];
+  if (obstacles.equipment.includes('none')) found.push('noDevice');
+  else if (!obstacles.equipment.includes('computer') && !obstacles.equipment.includes('tablet')) found.push('phoneOnly');
+  if (obstacles.internet === 'none') found.push('noInternet');
+  if (obstacles.internet === 'mobile') found.push('mobileOnly');
+  if (obstacles.feelings.includes('fear')) found.push('fear');
+  if (obstacles.feelings.includes('help')) found.push('help');
+  if (obstacles.feelings.includes('urgent')) found.push('urgent');
+  return found.map((key) => OBSTACLE_WORDS[key][reader === 'person' ? 0 : 1]);
 }

@@ -3,6 +3,9 @@ import { hasRole, organisationsWithRole } from '../../accounts/use-cases/princip
 import { requirePagePrincipal } from '../../http/auth.js';
 import { formId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
+import { plural } from '../../shared/french.js';
+import { frenchDay } from '../../shared/dates.js';
 import { forbidden } from '../../shared/errors.js';
 import { parisDay } from '../../shared/dates.js';
 import { getAccompaniment, listAccompaniments, recordAccompaniment } from '../use-cases/accompaniments.js';
@@ -79,10 +82,20 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
       themes: ([] as unknown[]).concat(body.themes ?? []).filter((t): t is string => typeof t === 'string'),
       participants: participantsFromForm(body, kind, rows),
     };
+    // « More rows » submits the same form: everything typed comes back, with more empty rows, nothing recorded.
+    if (kind === 'workshop' && field(body, 'plus') === 'lignes') {
+      const more = Math.min(rows + DEFAULT_ROWS, MAX_ROWS);
+      return formPage(request, reply, kind, more, { form: body, checkedThemes: input.themes });
+    }
     return withFormErrors(
       async () => {
         const recorded = await recordAccompaniment(db, secret, principal, { ...input, placeId: formId(input.placeId, 'Le lieu') } satisfies AccompanimentInput);
-        return reply.redirect(`/accompagnements/${recorded.id}?enregistre=1`, 303);
+        const vouchers = recorded.redeemed.length + recorded.linked.length;
+        return redirectWithFlash(
+          reply,
+          `/accompagnements/${recorded.id}`,
+          `Enregistré : ${plural(input.participants.length, 'participant')}, ${plural(vouchers, 'chèque encaissé ou rattaché', 'chèques encaissés ou rattachés')}.`,
+        );
       },
       ({ message: error, status }) => formPage(request, reply, kind, rows, { error, form: body, checkedThemes: input.themes }, status),
     );
@@ -94,10 +107,9 @@ export const accompanimentPages: FastifyPluginAsync = async (app) => {
     const details = await getAccompaniment(db, secret, principal, pathId(request.params, 'Cet accompagnement n’existe pas dans votre structure.'));
     const redeemed = details.participants.filter((p) => p.code !== null);
     return renderPage(request, reply, 'accompaniment.njk', {
-      title: `${details.kindLabel} du ${details.date}`,
+      title: `${details.kindLabel} du ${frenchDay(details.date)}`,
       details,
       redeemedCents: redeemed.reduce((sum, p) => sum + (p.amountCents ?? 0), 0),
-      success: (request.query as Record<string, string>).enregistre === '1' ? `Enregistré : ${details.participants.length} participant(s), ${redeemed.length} chèque(s) encaissé(s) ou rattaché(s).` : undefined,
     });
   });
 };

@@ -5,12 +5,16 @@ import { AGE_BANDS, SITUATIONS } from '../../pass/domain/profile.js';
 import { resolveOrigin } from '../../places/use-cases/search.js';
 import { requirePagePrincipal } from '../../http/auth.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
+import { formatBookletNumber } from '../../pass/domain/booklet-number.js';
 import { answerDiagnostic, goBack, setNear, startDiagnostic } from '../use-cases/diagnostics.js';
 import { LEVEL_WORDS } from '../domain/topics.js';
 import { SELF_TRAINING_RESOURCES } from '../domain/recommendation.js';
 import { loadItemBank } from '../use-cases/item-bank-file.js';
 import { summaryPdf } from '../use-cases/summary-pdf.js';
 import { diagnosticSummary, WHAT_TO_BRING } from '../use-cases/summary.js';
+import { defaultReader, READERS } from '../domain/reader.js';
+import { adviceLinks } from './advice-links.js';
 
 const answerOf = (body: unknown): string[] => {
   const value = (body as Record<string, unknown> | undefined)?.answer;
@@ -23,14 +27,18 @@ export const kitPages: FastifyPluginAsync = async (app) => {
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
   const welcome = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
-    renderPage(request, reply, 'diagnostic-welcome.njk', { title: 'Faire le point sur le numérique', ...extra }, status);
+    renderPage(request, reply, 'diagnostic-welcome.njk', { title: 'Faire le point sur le numérique', readers: READERS, reader: defaultReader(request.principal), ...extra }, status);
 
-  app.get('/diagnostic', async (request, reply) => welcome(request, reply));
+  // The booklet page's link to the second diagnostic brings the booklet's number (digits only): the PIN is typed again.
+  app.get('/diagnostic', async (request, reply) => {
+    const numero = (request.query as Record<string, unknown>).numero;
+    return welcome(request, reply, typeof numero === 'string' && /^[0-9 ]{1,20}$/.test(numero) ? { numero } : {});
+  });
 
   app.post('/diagnostic', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) =>
     withFormErrors(
       async () => {
-        const id = await startDiagnostic(db, bank, secret, request.principal, { bookletNumber: field(request.body, 'numero'), bookletPin: field(request.body, 'pin') });
+        const id = await startDiagnostic(db, bank, secret, request.principal, { bookletNumber: field(request.body, 'numero'), bookletPin: field(request.body, 'pin'), reader: field(request.body, 'reader') || undefined });
         return reply.redirect(`/diagnostic/${id}`, 303);
       },
       ({ message: error, status }) => welcome(request, reply, { error, numero: field(request.body, 'numero') }, status),
@@ -47,6 +55,7 @@ export const kitPages: FastifyPluginAsync = async (app) => {
     return renderPage(request, reply, 'diagnostic-result.njk', {
       title: 'Résultat du diagnostic',
       ...summary,
+      advice: adviceLinks(view.outcome.advice, summary),
       levelWords: LEVEL_WORDS,
       resources: SELF_TRAINING_RESOURCES,
       whatToBring: WHAT_TO_BRING,
@@ -54,7 +63,6 @@ export const kitPages: FastifyPluginAsync = async (app) => {
       available,
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
-      handed: (request.query as Record<string, string>).remis === '1',
       form: {},
       ...extra,
     }, status);
@@ -97,13 +105,13 @@ export const kitPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     return withFormErrors(
       async () => {
-        await handBooklet(db, principal, field(request.body, 'numero'), {
+        const handed = await handBooklet(db, principal, field(request.body, 'numero'), {
           ageBand: field(request.body, 'ageBand'),
           communeCode: field(request.body, 'communeCode'),
           situation: field(request.body, 'situation'),
           diagnosticId: idOf(request),
         });
-        return reply.redirect(`/diagnostic/${idOf(request)}?remis=1`, 303);
+        return redirectWithFlash(reply, `/diagnostic/${idOf(request)}`, `Carnet ${formatBookletNumber(handed.number)} remis. Le niveau du diagnostic est noté dans son profil, sans nom.`);
       },
       ({ message: error, status }) => diagnosticPage(request, reply, { handError: error, form: request.body }, status),
     );
@@ -112,7 +120,7 @@ export const kitPages: FastifyPluginAsync = async (app) => {
   app.get('/diagnostic/:id/synthese', async (request, reply) => {
     const summary = await diagnosticSummary(db, bank, idOf(request));
     if (!summary.view.outcome) return reply.redirect(`/diagnostic/${idOf(request)}`, 303);
-    return renderPage(request, reply, 'diagnostic-summary.njk', { title: 'Ma synthèse', ...summary, levelWords: LEVEL_WORDS, resources: SELF_TRAINING_RESOURCES, whatToBring: WHAT_TO_BRING });
+    return renderPage(request, reply, 'diagnostic-summary.njk', { title: 'Ma synthèse', ...summary, advice: adviceLinks(summary.sheet!.advice, summary), levelWords: LEVEL_WORDS, resources: SELF_TRAINING_RESOURCES, whatToBring: WHAT_TO_BRING });
   });
 
   app.get('/diagnostic/:id/synthese.pdf', async (request, reply) => {

@@ -4,10 +4,12 @@ import { organisationsWithRole, type Principal } from '../../accounts/use-cases/
 import { authenticateBooklet, bookletNotFound } from '../../pass/use-cases/booklet-pin.js';
 import { isUuid } from '../../shared/uuid.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
-import { estimatedTotal, MAX_ITEMS, nextItem, overallLevel, topicLevels, type Outcome } from '../domain/engine.js';
+import { bankFor, estimatedTotal, MAX_ITEMS, nextStep, overallLevel, stopsEarly, topicLevels, type Progress } from '../domain/engine.js';
+import { followUpRefusal } from '../domain/follow-up.js';
 import { DONT_KNOW, type Item, type ItemBank } from '../domain/item-bank.js';
 import { checkObstacleAnswer, describeObstacles, OBSTACLE_QUESTIONS, obstacleQuestion, obstaclesFrom, type Obstacles } from '../domain/obstacles.js';
-import { recommend, type Recommendation } from '../domain/recommendation.js';
+import { readerOf, type Reader } from '../domain/reader.js';
+import { adviceFor, recommend, type AdviceLine, type Recommendation } from '../domain/recommendation.js';
 import { LEVEL_WORDS, TOPICS, type Level, type Topic } from '../domain/topics.js';
 
 export interface Choice {
@@ -26,8 +28,11 @@ export interface Screen {
   choices: Choice[];
   step: number;
   estimatedSteps: number;
+  /** The answer given before the way back brought the person here again, shown selected; null otherwise. */
+  previous: string[] | null;
 }
 
+/** The result, in the words of its reader (the person, or the professional filling it in with the person). */
 export interface DiagnosticOutcome {
   overall: Level;
   overallWords: string;
@@ -35,6 +40,10 @@ export interface DiagnosticOutcome {
   obstacles: Obstacles;
   obstaclesText: string[];
   recommendation: Recommendation;
+  /** The advice in the reader's words, each with the places search it links to. */
+  advice: AdviceLine[];
+  /** Ended by the rule of the « Je ne sais pas » in a row (engine.ts, stopsEarly). */
+  stoppedEarly: boolean;
 }
 
 export interface DiagnosticView {
@@ -44,6 +53,7 @@ export interface DiagnosticView {
   finishedAt: Date | null;
   bookletId: number | null;
   near: string | null;
+  reader: Reader;
   screen: Screen | null;
   canGoBack: boolean;
   outcome: DiagnosticOutcome | null;
@@ -57,47 +67,78 @@ interface Response {
 
 const missing = () => notFound('Ce diagnostic n’existe pas. Recommencez depuis la page d’accueil du diagnostic.', 'diagnostic_inconnu');
 
-const outcomesOf = (responses: Response[]): Outcome[] =>
-  responses.filter((r) => r.correct !== null).map((r) => ({ itemId: r.question_id, correct: r.correct! }));
+/** The answers so far as the engine reads them: obstacle answers by question, item outcomes in order. */
+function progressOf(responses: Response[]): Progress {
+  const isObstacle = (r: Response) => obstacleQuestion(r.question_id) !== undefined;
+  return {
+    obstacles: new Map(responses.filter(isObstacle).map((r) => [r.question_id, r.answer])),
+    outcomes: responses.filter((r) => !isObstacle(r) && r.correct !== null).map((r) => ({ itemId: r.question_id, correct: r.correct!, dontKnow: r.answer[0] === DONT_KNOW })),
+  };
+}
 
-function itemScreen(item: Item, step: number, estimatedSteps: number): Screen {
+function itemScreen(item: Item, step: number, estimatedSteps: number, previous: string[] | null): Screen {
   return {
     type: 'item', id: item.id, question: item.question, hint: '', multiple: false, topic: TOPICS[item.topic],
-    choices: [...item.choices, { id: DONT_KNOW, text: 'Je ne sais pas' }], step, estimatedSteps,
+    choices: [...item.choices, { id: DONT_KNOW, text: 'Je ne sais pas' }], step, estimatedSteps, previous,
   };
 }
 
-/** What comes next: the obstacle questions in order, then the engine's items; null when the diagnostic is over. */
-export function currentScreen(bank: ItemBank, responses: Response[]): Screen | null {
+/**
+ * What comes next (engine.ts, nextStep): the obstacle questions in order, then the engine's items without those the
+ * obstacles answer; null when the diagnostic is over. `previous` holds the answers the way back took back.
+ */
+export function currentScreen(bank: ItemBank, responses: Response[], previous: Record<string, string[]> = {}): Screen | null {
   const step = responses.length + 1;
-  const outcomes = outcomesOf(responses);
-  const estimatedSteps = OBSTACLE_QUESTIONS.length + estimatedTotal(bank, outcomes);
-  const pending = OBSTACLE_QUESTIONS.find((q) => !responses.some((r) => r.question_id === q.id));
-  if (pending) {
-    return { type: 'obstacle', id: pending.id, question: pending.question, hint: pending.hint, multiple: pending.multiple, topic: null, choices: [...pending.choices], step, estimatedSteps };
-  }
-  const item = nextItem(bank, outcomes, MAX_ITEMS);
-  return item ? itemScreen(item, step, estimatedSteps) : null;
+  const progress = progressOf(responses);
+  const estimatedSteps = OBSTACLE_QUESTIONS.length + estimatedTotal(bankFor(bank, progress.obstacles.get('equipment')), progress.outcomes);
+  const next = nextStep(bank, progress, MAX_ITEMS);
+  if (!next) return null;
+  const before = previous[next.type === 'obstacle' ? next.question.id : next.item.id] ?? null;
+  if (next.type === 'item') return itemScreen(next.item, step, estimatedSteps, before);
+  const q = next.question;
+  return { type: 'obstacle', id: q.id, question: q.question, hint: q.hint, multiple: q.multiple, topic: null, choices: [...q.choices], step, estimatedSteps, previous: before };
 }
 
-export function computeOutcome(bank: ItemBank, responses: Response[]): DiagnosticOutcome {
-  const outcomes = outcomesOf(responses);
-  const levels = topicLevels(bank, outcomes);
-  const overall = overallLevel(levels);
-  const obstacles = obstaclesFrom(new Map(responses.map((r) => [r.question_id, r.answer])));
+interface Frozen {
+  levels: Record<Topic, Level>;
+  overall: Level;
+  obstacles: Obstacles;
+  recommendation: Recommendation;
+  stoppedEarly: boolean;
+}
+
+/** The result in the reader's words, from what is frozen on the diagnostic (or just computed). */
+function outcomeFor(frozen: Frozen, reader: Reader): DiagnosticOutcome {
   return {
-    overall,
-    overallWords: LEVEL_WORDS[overall].plain,
-    levels: (Object.keys(TOPICS) as Topic[]).map((topic) => ({ topic, label: TOPICS[topic], level: levels[topic] })),
-    obstacles,
-    obstaclesText: describeObstacles(obstacles),
-    recommendation: recommend({ levels, overall, obstacles }),
+    overall: frozen.overall,
+    overallWords: reader === 'person' ? LEVEL_WORDS[frozen.overall].plain : LEVEL_WORDS[frozen.overall].professional,
+    levels: (Object.keys(TOPICS) as Topic[]).map((topic) => ({ topic, label: TOPICS[topic], level: frozen.levels[topic] ?? 1 })),
+    obstacles: frozen.obstacles,
+    obstaclesText: describeObstacles(frozen.obstacles, reader),
+    recommendation: frozen.recommendation,
+    advice: adviceFor(frozen.recommendation, reader),
+    stoppedEarly: frozen.stoppedEarly,
   };
+}
+
+function freeze(bank: ItemBank, responses: Response[]): Frozen {
+  const progress = progressOf(responses);
+  const personal = bankFor(bank, progress.obstacles.get('equipment'));
+  const levels = topicLevels(personal, progress.outcomes);
+  const overall = overallLevel(levels);
+  const obstacles = obstaclesFrom(progress.obstacles);
+  return { levels, overall, obstacles, recommendation: recommend({ levels, overall, obstacles }), stoppedEarly: stopsEarly(personal, progress.outcomes) };
+}
+
+export function computeOutcome(bank: ItemBank, responses: Response[], reader: Reader = 'person'): DiagnosticOutcome {
+  return outcomeFor(freeze(bank, responses), reader);
 }
 
 export interface StartInput {
   bookletNumber?: string;
   bookletPin?: string;
+  /** Who reads the advice (reader.ts); by default the one the signed-in role suggests. */
+  reader?: string;
 }
 
 /**
@@ -109,14 +150,22 @@ export async function startDiagnostic(db: Kysely<DB>, bank: ItemBank, secret: st
   if (input.bookletNumber || input.bookletPin) {
     // The same count of wrong PINs, and the same lock, as the balance page (booklet-pin.ts).
     bookletId = await authenticateBooklet(db, secret, input.bookletNumber ?? '', input.bookletPin ?? '');
-    const booklet = await db.selectFrom('booklets').select(['handed_at']).where('id', '=', bookletId).executeTakeFirst();
+    const booklet = await db
+      .selectFrom('booklets as b')
+      .select(['b.handed_at', sql<number>`(select count(*) from vouchers v where v.booklet_id = b.id and v.status = 'redeemed')::int`.as('used')])
+      .where('b.id', '=', bookletId)
+      .executeTakeFirst();
     if (!booklet) throw bookletNotFound();
-    if (!booklet.handed_at) throw conflict('Ce carnet n’a pas encore été remis : le deuxième diagnostic se fait après les ateliers.', 'carnet_non_remis');
+    const refusal = followUpRefusal({ handed: booklet.handed_at !== null, usedVouchers: Number(booklet.used) });
+    if (refusal) throw refusal;
   }
   const organisationId = principal ? ([...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')][0] ?? null) : null;
   const row = await db
     .insertInto('diagnostics')
-    .values({ kind: bookletId === null ? 'initial' : 'followup', items_version: bank.version, started_by: principal?.userId ?? null, organisation_id: organisationId, booklet_id: bookletId })
+    .values({
+      kind: bookletId === null ? 'initial' : 'followup', items_version: bank.version, started_by: principal?.userId ?? null, organisation_id: organisationId, booklet_id: bookletId,
+      reader: readerOf(input.reader, principal),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -146,24 +195,26 @@ export async function getDiagnostic(db: Kysely<DB>, bank: ItemBank, id: string):
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
     bookletId: row.booklet_id,
     near: row.near,
-    screen: row.finished_at ? null : currentScreen(bank, responses),
+    reader: row.reader,
+    screen: row.finished_at ? null : currentScreen(bank, responses, (row.previous_answers ?? {}) as Record<string, string[]>),
     canGoBack: !row.finished_at && responses.length > 0,
-    outcome: row.finished_at ? storedOutcome(row) : null,
+    outcome: row.finished_at ? storedOutcome(row, row.reader) : null,
   };
 }
 
-function storedOutcome(row: { overall_level: number | null; topic_levels: unknown; obstacles: unknown; recommendation: unknown }): DiagnosticOutcome {
-  const overall = row.overall_level as Level;
-  const levels = row.topic_levels as Record<Topic, Level>;
-  const obstacles = row.obstacles as Obstacles;
-  return {
-    overall,
-    overallWords: LEVEL_WORDS[overall].plain,
-    levels: (Object.keys(TOPICS) as Topic[]).map((topic) => ({ topic, label: TOPICS[topic], level: levels[topic] ?? 1 })),
-    obstacles,
-    obstaclesText: describeObstacles(obstacles),
+/** A finished diagnostic's result as frozen, in another reader's words (the person's sheet is always theirs). */
+export function outcomeInWordsOf(outcome: DiagnosticOutcome, reader: Reader): DiagnosticOutcome {
+  return outcomeFor({ ...outcome, levels: Object.fromEntries(outcome.levels.map((l) => [l.topic, l.level])) as Record<Topic, Level> }, reader);
+}
+
+function storedOutcome(row: { overall_level: number | null; topic_levels: unknown; obstacles: unknown; recommendation: unknown; stopped_early: boolean }, reader: Reader): DiagnosticOutcome {
+  return outcomeFor({
+    overall: row.overall_level as Level,
+    levels: row.topic_levels as Record<Topic, Level>,
+    obstacles: row.obstacles as Obstacles,
     recommendation: row.recommendation as Recommendation,
-  };
+    stoppedEarly: row.stopped_early,
+  }, reader);
 }
 
 function checkAnswer(bank: ItemBank, screen: Screen, answer: readonly string[]): { answer: string[]; correct: boolean | null } {
@@ -190,33 +241,44 @@ export async function answerDiagnostic(db: Kysely<DB>, bank: ItemBank, id: strin
     if (!screen || screen.id !== questionId) throw conflict('Cette question n’est pas la question en cours : la page a été rechargée, reprenez à la question affichée.', 'question_non_courante');
     const checked = checkAnswer(bank, screen, answer);
     await trx.insertInto('diagnostic_responses').values({ diagnostic_id: id, position: responses.length + 1, question_id: questionId, answer: checked.answer, correct: checked.correct }).execute();
+    // Answered again: the answer the way back took back is no longer shown.
+    await sql`update diagnostics set previous_answers = previous_answers - ${questionId}::text where id = ${id}`.execute(trx);
     const all = [...responses, { question_id: questionId, ...checked }];
     if (currentScreen(bank, all) === null) await finish(trx, bank, id, all);
   });
 }
 
 async function finish(trx: Kysely<DB>, bank: ItemBank, id: string, responses: Response[]): Promise<void> {
-  const outcome = computeOutcome(bank, responses);
-  const levels = Object.fromEntries(outcome.levels.map((l) => [l.topic, l.level]));
+  const frozen = freeze(bank, responses);
   await trx
     .updateTable('diagnostics')
     .set({
       finished_at: new Date(),
-      overall_level: outcome.overall,
-      topic_levels: JSON.stringify(levels),
-      obstacles: JSON.stringify(outcome.obstacles),
-      recommendation: JSON.stringify(outcome.recommendation),
+      overall_level: frozen.overall,
+      topic_levels: JSON.stringify(frozen.levels),
+      obstacles: JSON.stringify(frozen.obstacles),
+      recommendation: JSON.stringify(frozen.recommendation),
+      stopped_early: frozen.stoppedEarly,
+      previous_answers: '{}',
     })
     .where('id', '=', id)
     .execute();
 }
 
-/** The way back: forgets the last answer, so its question is asked again. */
+/**
+ * The way back: takes back the last answer, so its question is asked again, with that answer kept aside and shown
+ * selected (previous_answers) until the question is answered again.
+ */
 export async function goBack(db: Kysely<DB>, id: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockDiagnostic(trx, id);
-    await sql`delete from diagnostic_responses where diagnostic_id = ${id}
-              and position = (select max(position) from diagnostic_responses where diagnostic_id = ${id})`.execute(trx);
+    const { rows } = await sql<{ question_id: string; answer: string[] }>`delete from diagnostic_responses where diagnostic_id = ${id}
+              and position = (select max(position) from diagnostic_responses where diagnostic_id = ${id})
+              returning question_id, answer`.execute(trx);
+    const taken = rows[0];
+    if (taken) {
+      await sql`update diagnostics set previous_answers = previous_answers || jsonb_build_object(${taken.question_id}::text, to_jsonb(${taken.answer}::text[])) where id = ${id}`.execute(trx);
+    }
   });
 }
 

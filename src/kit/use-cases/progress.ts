@@ -2,6 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { TOPIC_CODES, TOPICS, type Level, type Topic } from '../domain/topics.js';
 
+/** The follow-up rule (domain/follow-up.ts), for the booklet page's link to the second diagnostic. */
+export { canStartFollowUp } from '../domain/follow-up.js';
+
 export interface Measure {
   at: Date;
   overall: Level;

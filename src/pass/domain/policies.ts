@@ -59,6 +59,10 @@ export const canUnlockBooklet = (principal: Principal, booklet: BookletFacts): b
 export const canReadOrder = (principal: Principal, funderOrganisationId: number): boolean =>
   allows(principal, PASS_PERMISSIONS['order.read'], { organisationIds: [funderOrganisationId] });
 
+/** Whether the principal may withdraw an unpaid order of this funder (the order's page shows the button on this). */
+export const canCancelOrder = (principal: Principal, funderOrganisationId: number): boolean =>
+  allows(principal, PASS_PERMISSIONS['order.cancel'], { organisationIds: [funderOrganisationId] });
+
 export const canReadFunderReport = (principal: Principal, funderOrganisationId: number): boolean =>
   allows(principal, PASS_PERMISSIONS['report.read'], { organisationIds: [funderOrganisationId] });
 

@@ -4,6 +4,9 @@ import { listOrganisations, organisationsHavingRole } from '../../accounts/use-c
 import { requirePagePrincipal } from '../../http/auth.js';
 import { formId, formWholeNumber, optionalFormId, parseId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
+import { confirmationStep, renderConfirmation, UNTICKED_MESSAGE } from '../../http/confirm.js';
+import { formatEuros, ofInstitution, plural } from '../../shared/french.js';
 import { DomainError, forbidden, invalid } from '../../shared/errors.js';
 import { parseEurosToCents } from '../../shared/money.js';
 import { recordPayment } from '../use-cases/activation.js';
@@ -12,7 +15,7 @@ import { bookletProgress } from '../../kit/use-cases/progress.js';
 import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
 import { bookletPin, formatBookletNumber } from '../domain/booklet-number.js';
 import { MAX_PIN_FAILURES, unlockBooklet } from '../use-cases/booklet-pin.js';
-import { canCreateProgramme, canDecideCofunding, canSeeBookletPin } from '../domain/policies.js';
+import { canCancelOrder, canCreateProgramme, canDecideCofunding, canSeeBookletPin } from '../domain/policies.js';
 import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
 import { expireVouchers } from '../use-cases/expiry.js';
 import { expiryNoticesFor } from '../use-cases/expiry-warnings.js';
@@ -20,7 +23,7 @@ import { funderReport, SMALL_COUNT } from '../use-cases/report.js';
 import { reportCsv, reportPdf } from '../use-cases/report-files.js';
 import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
-import { getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
+import { cancelOrder, getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
 import { COFUNDING_STATUS_LABELS, createProgramme, decideCofunding, listProgrammes, updateCofunders } from '../use-cases/programmes.js';
 import { limitRefusals, listRedemptions, redeemVoucher, requireUndoableRedemption, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
 import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js';
@@ -78,7 +81,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
     if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
     if (file !== 'rapport') throw new DomainError('not_found', 'introuvable', 'Cette page n’existe pas.');
-    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport de ${report.funder.name}`, report, smallCount: SMALL_COUNT });
+    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport ${ofInstitution(report.funder.name)}`, report, smallCount: SMALL_COUNT });
   });
 
   const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
@@ -99,7 +102,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     }, status);
   };
 
-  app.get('/programmes', async (request, reply) => (requirePagePrincipal(request, reply) ? programmesPage(request, reply, (request.query as Record<string, string>).ok ? { success: 'Décision enregistrée et journalisée.' } : {}) : reply));
+  app.get('/programmes', async (request, reply) => (requirePagePrincipal(request, reply) ? programmesPage(request, reply) : reply));
 
   /** The three co-funder rows of the programme forms. */
   const cofundersOf = (body: Record<string, unknown>) =>
@@ -111,17 +114,18 @@ export const passPages: FastifyPluginAsync = async (app) => {
   app.post('/programmes/:id/part', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
+    const accept = field(request.body, 'decision') === 'accepter';
     return withFormErrors(
       async () => {
         await decideCofunding(db, principal, {
           programmeId: pathId(request.params, 'Ce programme n’existe pas.'),
           organisationId: formId(field(request.body, 'organisationId'), 'Le cofinanceur'),
-          accept: field(request.body, 'decision') === 'accepter',
+          accept,
           reason: field(request.body, 'motif'),
         });
-        return reply.redirect('/programmes?ok=1', 303);
+        return redirectWithFlash(reply, '/programmes', accept ? 'Part acceptée : décision enregistrée et journalisée.' : 'Part refusée : décision et motif enregistrés et journalisés.');
       },
-      ({ message: error, status }) => programmesPage(request, reply, { error }, status),
+      ({ message: error, status }) => programmesPage(request, reply, { error, decisionForm: { programmeId: (request.params as { id: string }).id, organisationId: field(request.body, 'organisationId'), motif: field(request.body, 'motif') } }, status),
     );
   });
 
@@ -131,9 +135,10 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await updateCofunders(db, principal, pathId(request.params, 'Ce programme n’existe pas.'), cofundersOf(request.body as Record<string, unknown>));
-        return reply.redirect('/programmes?ok=1', 303);
+        return redirectWithFlash(reply, '/programmes', 'Cofinanceurs enregistrés : chacun doit maintenant accepter sa part.');
       },
-      ({ message: error, status }) => programmesPage(request, reply, { error }, status),
+      // The rows typed come back in that programme's form, opened, with the error.
+      ({ message: error, status }) => programmesPage(request, reply, { error, cofundersForm: { programmeId: (request.params as { id: string }).id, values: request.body } }, status),
     );
   });
 
@@ -155,9 +160,9 @@ export const passPages: FastifyPluginAsync = async (app) => {
           eligibleServices: services,
           allowDirectHanding: field(body, 'allowDirectHanding') === 'on',
         });
-        return programmesPage(request, reply, { success: 'Programme créé. Chaque cofinanceur doit maintenant accepter sa part : aucune commande avant cela.' }, 201);
+        return redirectWithFlash(reply, '/programmes', 'Programme créé. Chaque cofinanceur doit maintenant accepter sa part : aucune commande avant cela.');
       },
-      ({ message: error, status }) => programmesPage(request, reply, { error, form: body }, status),
+      ({ message: error, status }) => programmesPage(request, reply, { error, form: { ...body, services } }, status),
     );
   });
 
@@ -188,7 +193,8 @@ export const passPages: FastifyPluginAsync = async (app) => {
           bookletCount: formWholeNumber(field(request.body, 'bookletCount')),
           vouchersPerBooklet: formWholeNumber(field(request.body, 'vouchersPerBooklet') || '10'),
         });
-        return reply.redirect(`/commandes/${orderId}`, 303);
+        const order = await getOrder(db, principal, orderId);
+        return redirectWithFlash(reply, `/commandes/${orderId}`, `Commande n° ${orderId} enregistrée : ${plural(order.booklet_count, 'carnet')} de ${plural(order.vouchers_per_booklet, 'chèque')}, ${formatEuros(order.amount_cents)}. L’opérateur va émettre les carnets.`);
       },
       ({ message: error, status }) => ordersPage(request, reply, { error, form: request.body }, status),
     );
@@ -216,6 +222,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       prescribers: await organisationsHavingRole(db, 'prescriber'),
       isFunder,
       isOperator: isAdmin(principal),
+      canCancel: (order.status === 'placed' || order.status === 'issued') && canCancelOrder(principal, order.funder_organisation_id),
       maxPinFailures: MAX_PIN_FAILURES,
       ...extra,
     }, status);
@@ -231,20 +238,20 @@ export const passPages: FastifyPluginAsync = async (app) => {
       if (!requirePagePrincipal(request, reply)) return reply;
       const orderId = pathId(request.params);
       return withFormErrors(
-        async () => orderPage(request, reply, orderId, { success: await run(orderId, request) }),
-        ({ message: error, status }) => orderPage(request, reply, orderId, { error }, status),
+        async () => redirectWithFlash(reply, `/commandes/${orderId}`, await run(orderId, request)),
+        ({ message: error, status }) => orderPage(request, reply, orderId, { error, form: request.body }, status),
       );
     });
 
   orderAction('emission', async (orderId, request) => {
     if (!isAdmin(request.principal!)) throw forbidden('Seul l’opérateur émet les carnets.');
     const result = await issueOrder(db, request.principal!.userId, orderId);
-    return `${result.bookletCount} carnet(s) et ${result.voucherCount} chèque(s) émis.`;
+    return `${plural(result.bookletCount, 'carnet')} et ${plural(result.voucherCount, 'chèque')} émis.`;
   });
   orderAction('paiement', async (orderId, request) => {
     if (!isAdmin(request.principal!)) throw forbidden('Seul l’opérateur enregistre les paiements.');
     const count = await recordPayment(db, request.principal!.userId, orderId, field(request.body, 'reference'));
-    return `Paiement enregistré : ${count} chèque(s) activé(s).`;
+    return `Paiement enregistré : ${plural(count, 'chèque activé', 'chèques activés')}.`;
   });
   orderAction('attribution', async (orderId, request) => {
     const numbers = await allocateBooklets(db, request.principal!, {
@@ -252,7 +259,42 @@ export const passPages: FastifyPluginAsync = async (app) => {
       recipientOrganisationId: formId(field(request.body, 'organisationId'), 'La structure'),
       bookletCount: formWholeNumber(field(request.body, 'bookletCount')),
     });
-    return `${numbers.length} carnet(s) attribué(s).`;
+    return `${plural(numbers.length, 'carnet attribué', 'carnets attribués')}.`;
+  });
+
+  // Cancelling an unpaid order is a money action: its button asks for a confirmation page first (summary, required
+  // box), which posts again with `etape=confirmer`. getOrder refuses an order the principal may not see, before both.
+  app.post('/commandes/:id/annulation', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const orderId = pathId(request.params);
+    const step = confirmationStep(request.body);
+    return withFormErrors(
+      async () => {
+        const order = await getOrder(db, principal, orderId);
+        if (step !== 'confirmed') {
+          return renderConfirmation(request, reply, {
+            title: `Confirmer l’annulation de la commande n° ${order.id}`,
+            consequence: order.status === 'issued'
+              ? 'Les chèques déjà émis sont annulés et ne pourront jamais servir ; l’engagement des cofinanceurs est repris. Une commande annulée ne se rétablit pas.'
+              : 'La commande est retirée et l’engagement des cofinanceurs est repris. Une commande annulée ne se rétablit pas.',
+            summary: [
+              { label: 'Programme', value: order.programme_name },
+              { label: 'Financeur', value: order.funder_name },
+              { label: 'Carnets', value: `${plural(order.booklet_count, 'carnet')} de ${plural(order.vouchers_per_booklet, 'chèque')}` },
+              { label: 'Montant', value: formatEuros(order.amount_cents) },
+            ],
+            action: `/commandes/${order.id}/annulation`,
+            checkbox: `Je confirme l’annulation de la commande n° ${order.id}`,
+            button: 'Annuler la commande',
+            back: `/commandes/${order.id}`,
+          }, step === 'unticked' ? UNTICKED_MESSAGE : undefined);
+        }
+        await cancelOrder(db, principal, orderId);
+        return redirectWithFlash(reply, `/commandes/${orderId}`, `Commande n° ${orderId} annulée : ${formatEuros(order.amount_cents)} ne sont plus dus par les cofinanceurs.`);
+      },
+      ({ message: error, status }) => orderPage(request, reply, orderId, { error }, status),
+    );
   });
 
   const bookletsPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
@@ -286,7 +328,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
           situation: field(request.body, 'situation'),
           diagnosticLevel: level ? Number(level) : null,
         });
-        return bookletsPage(request, reply, { success: `Carnet ${handed.number} remis : ${handed.voucherCount} chèque(s) utilisables.`, form: {} });
+        return redirectWithFlash(reply, '/carnets', `Carnet ${handed.number} remis : ${plural(handed.voucherCount, 'chèque utilisable', 'chèques utilisables')}.`);
       },
       ({ message: error, status }) => bookletsPage(request, reply, { error, form: request.body }, status),
     );
@@ -303,7 +345,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         const unlocked = await unlockBooklet(db, principal, field(request.body, 'numero'));
-        return back({ success: `Carnet ${formatBookletNumber(unlocked.number)} débloqué : la personne peut de nouveau saisir son code secret.` });
+        return redirectWithFlash(reply, orderField ? `/commandes/${formId(orderField, 'La commande')}` : '/carnets', `Carnet ${formatBookletNumber(unlocked.number)} débloqué : la personne peut de nouveau saisir son code secret.`);
       },
       ({ message: error, status }) => back({ error }, status),
     );
@@ -340,7 +382,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
       async () => {
         const placeId = await resolvePlace(db, principal, optionalFormId(placeField, 'Le lieu'));
         const { result } = await redeemVoucher(app.platform, principal, code, placeId).catch((error) => limitRefusals(db, principal, error));
-        return redeemPage(request, reply, { redeemed: result });
+        return redirectWithFlash(reply, '/encaisser', `Chèque accepté : chèque ${result.code} de ${formatEuros(result.amountCents)} encaissé à « ${result.place.name} » (${result.programme.name}).`);
       },
       ({ message: error, status }) => redeemPage(request, reply, { error, code }, status),
     );
@@ -369,7 +411,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
           throw invalid('Cochez « Je confirme l’annulation de l’encaissement de ce chèque » pour annuler l’encaissement.', 'confirmation_requise');
         }
         const undone = await undoRedemption(db, secret, principal, code, reason);
-        return redeemPage(request, reply, { success: `Encaissement du chèque ${undone.code} annulé.` });
+        return redirectWithFlash(reply, '/encaisser', `Encaissement du chèque ${undone.code} annulé : le chèque est de nouveau utilisable.`);
       },
       ({ message: error, status, code: refusal }) =>
         redeemPage(request, reply, { error, ...(['confirmation_requise', 'motif_requis', 'motif_trop_long'].includes(refusal) ? { undo: { code, reason } } : {}) }, status),
@@ -391,6 +433,6 @@ export const passPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     if (!isAdmin(principal)) throw forbidden('Cette page est réservée à l’opérateur.');
     const result = await expireVouchers(db, principal.userId);
-    return adminPage(request, reply, { success: `${result.voucherCount} chèque(s) expiré(s).` });
+    return redirectWithFlash(reply, '/admin', result.voucherCount === 0 ? 'Aucun chèque échu : rien n’a expiré.' : `${plural(result.voucherCount, 'chèque expiré', 'chèques expirés')} : ${formatEuros(result.amountCents)} à rendre aux cofinanceurs.`);
   });
 };

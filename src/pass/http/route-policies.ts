@@ -25,6 +25,7 @@ export const PASS_ROUTES: RoutePolicies = {
   'POST /commandes/:id/emission': 'order.issue',
   'POST /commandes/:id/paiement': 'order.payment',
   'POST /commandes/:id/attribution': 'booklets.allocate',
+  'POST /commandes/:id/annulation': 'order.cancel',
   'GET /api/v1/booklets': 'booklets.read_allocated',
   'GET /api/v1/booklets/:number': 'booklets.read_allocated',
   'POST /api/v1/booklets/:number/hand': 'booklets.hand',

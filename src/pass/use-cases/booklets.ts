@@ -108,7 +108,7 @@ export async function allocateBooklets(db: Kysely<DB>, principal: Principal, inp
       .limit(input.bookletCount)
       .execute();
     if (booklets.length < input.bookletCount) {
-      throw conflict(`Il ne reste que ${booklets.length} carnet(s) à attribuer dans cette commande.`, 'carnets_insuffisants', { available: booklets.length });
+      throw conflict(booklets.length === 0 ? 'Il ne reste aucun carnet à attribuer dans cette commande.' : `Il ne reste que ${plural(booklets.length, 'carnet')} à attribuer dans cette commande.`, 'carnets_insuffisants', { available: booklets.length });
     }
     const ids = booklets.map((b) => b.id);
     await trx.updateTable('booklets').set({ allocated_organisation_id: recipient.id, allocated_at: new Date() }).where('id', 'in', ids).execute();

@@ -4,6 +4,7 @@ import type { DB } from '../../db/schema.js';
 import type { Mailer } from '../../shared/mailer.js';
 import { recordAudit } from '../../shared/audit.js';
 import { frenchDay } from '../../shared/dates.js';
+import { plural } from '../../shared/french.js';
 
 /** Warnings go out this long before vouchers expire, so that booklets still in drawers get handed. */
 export const WARNING_DAYS = 30;
@@ -20,11 +21,12 @@ export interface ExpiryNotice {
 
 /**
  * Per order and per organisation holding them (the funder for unallocated booklets, the prescriber for allocated
- * ones), the booklets not yet handed whose vouchers expire within the warning window.
+ * ones), the booklets not yet handed whose vouchers expire within the warning window: the notices' query, read
+ * here and counted in the notifications header.
  */
-async function noticesWithin(db: Kysely<DB>, now: Date, organisationIds?: number[]): Promise<ExpiryNotice[]> {
+export function expiryNoticesSql(now: Date, organisationIds?: number[]) {
   const until = new Date(now.getTime() + WARNING_DAYS * 86_400_000);
-  const { rows } = await sql<{ order_id: number; organisation_id: number; organisation_name: string; programme_name: string; expires_at: Date; booklets: number }>`
+  return sql<{ order_id: number; organisation_id: number; organisation_name: string; programme_name: string; expires_at: Date; booklets: number }>`
     select o.id as order_id, holder.id as organisation_id, holder.name as organisation_name, p.name as programme_name,
            min(v.expires_at) as expires_at, count(distinct b.id)::int as booklets
     from vouchers v
@@ -35,13 +37,20 @@ async function noticesWithin(db: Kysely<DB>, now: Date, organisationIds?: number
     where v.status in ('activated', 'allocated') and v.expires_at > ${now} and v.expires_at <= ${until}
       ${organisationIds ? sql`and holder.id = any(${organisationIds}::bigint[])` : sql``}
     group by o.id, holder.id, holder.name, p.name
-    order by min(v.expires_at)`.execute(db);
+    order by min(v.expires_at)`;
+}
+
+/** The organisations whose expiring booklets a principal is told about: its funders' and its prescribers'. */
+export const expiryHolderOrganisations = (principal: Principal): number[] => [...new Set([...organisationsWithRole(principal, 'funder'), ...organisationsWithRole(principal, 'prescriber')])];
+
+async function noticesWithin(db: Kysely<DB>, now: Date, organisationIds?: number[]): Promise<ExpiryNotice[]> {
+  const { rows } = await expiryNoticesSql(now, organisationIds).execute(db);
   return rows.map((r) => ({ orderId: r.order_id, organisationId: r.organisation_id, organisationName: r.organisation_name, programmeName: r.programme_name, expiresAt: new Date(r.expires_at), bookletCount: r.booklets }));
 }
 
 /** The notices a funder or a prescriber sees on their pages. */
 export async function expiryNoticesFor(db: Kysely<DB>, principal: Principal, now = new Date()): Promise<ExpiryNotice[]> {
-  const organisations = [...organisationsWithRole(principal, 'funder'), ...organisationsWithRole(principal, 'prescriber')];
+  const organisations = expiryHolderOrganisations(principal);
   return organisations.length ? noticesWithin(db, now, organisations) : [];
 }
 
@@ -71,12 +80,16 @@ export async function sendExpiryWarnings(db: Kysely<DB>, mailer: Mailer, publicU
     if (members.length === 0) continue;
     await mailer.send({
       to: members.map((m) => m.email),
-      subject: `Pass numérique : ${notice.bookletCount} carnet(s) expirent le ${frenchDay(notice.expiresAt)}`,
+      subject: `Pass numérique : ${plural(notice.bookletCount, 'carnet expire', 'carnets expirent')} le ${frenchDay(notice.expiresAt)}`,
       text: [
         'Bonjour,',
         '',
-        `${notice.bookletCount} carnet(s) du programme « ${notice.programmeName} » (commande n° ${notice.orderId}) détenus par ${notice.organisationName} n’ont pas encore été remis à des personnes.`,
-        `Leurs chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
+        notice.bookletCount === 1
+          ? `1 carnet du programme « ${notice.programmeName} » (commande n° ${notice.orderId}) détenu par ${notice.organisationName} n’a pas encore été remis à une personne.`
+          : `${plural(notice.bookletCount, 'carnet')} du programme « ${notice.programmeName} » (commande n° ${notice.orderId}) détenus par ${notice.organisationName} n’ont pas encore été remis à des personnes.`,
+        notice.bookletCount === 1
+          ? `Ses chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-le avant cette date pour qu’ils servent.`
+          : `Leurs chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
         '',
         `${publicUrl.replace(/\/$/, '')}/espace`,
       ].join('\n'),

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { canReadOrder } from '../domain/policies.js';
+import { canCancelOrder, canReadOrder } from '../domain/policies.js';
 import type { DB, OrderRow } from '../../db/schema.js';
 import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { recordAudit } from '../../shared/audit.js';
@@ -124,7 +124,8 @@ export async function lockOrder(trx: Kysely<DB>, orderId: number): Promise<Order
 
 /** Before payment, an order can be withdrawn: its vouchers are cancelled and the commitment reversed. */
 export async function cancelOrder(db: Kysely<DB>, principal: Principal, orderId: number): Promise<void> {
-  await getOrder(db, principal, orderId);
+  const visible = await getOrder(db, principal, orderId);
+  if (!canCancelOrder(principal, visible.funder_organisation_id)) throw forbidden('Seuls le financeur de la commande et l’opérateur peuvent l’annuler.');
   await db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, orderId);
     if (order.status !== 'placed' && order.status !== 'issued') {

@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import { type CsvCell, euros, frenchCsv } from '../../shared/csv.js';
 import { formatEuros } from '../../shared/money.js';
+import { formatNumber, ofInstitution, plural } from '../../shared/french.js';
 import type { FunderReport, ReachGroup } from './report.js';
 
 const percent = (bp: number) => `${(bp / 100).toLocaleString('fr-FR')} %`;
@@ -41,15 +42,15 @@ export function reportPdf(report: FunderReport): Readable {
   const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Rapport financeur — ${report.funder.name}`, Author: 'Numérique inclusif' } });
   const out = new PassThrough();
   doc.pipe(out);
-  doc.font('Helvetica-Bold').fontSize(16).text(`Pass numérique — rapport de ${report.funder.name}`);
-  doc.font('Helvetica').fontSize(10).moveDown(0.5).text(`Établi le ${new Date().toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' })}. Chiffres agrégés : aucune personne n’est identifiable (groupes de moins de 3 carnets masqués).`);
+  doc.font('Helvetica-Bold').fontSize(16).text(`Pass numérique — rapport ${ofInstitution(report.funder.name)}`);
+  doc.font('Helvetica').fontSize(10).moveDown(0.5).text(`Établi le ${frenchDay(new Date())}. Chiffres agrégés : aucune personne n’est identifiable (groupes de moins de 3 carnets masqués).`);
   for (const o of report.orders) {
     doc.moveDown().font('Helvetica-Bold').text(`Commande n° ${o.orderId} — ${o.programmeName} (${o.role === 'ordered' ? 'commanditaire' : 'cofinanceur'}, part ${percent(o.shareBp)})`);
     doc.font('Helvetica').text(`Chèques : ${o.vouchers.issued} émis, ${o.vouchers.allocated} attribués, ${o.vouchers.handed} remis, ${o.vouchers.redeemed} encaissés, ${o.vouchers.expired} expirés.`);
     doc.text(`Montant : ${formatEuros(o.amountCents)} ; encaissé ${formatEuros(o.redeemedCents)} ; expiré ${formatEuros(o.expiredCents)}, dont ${formatEuros(o.refundCents)} rendus à ce financeur.`);
     for (const s of o.refundSplit.filter(() => o.expiredCents > 0)) doc.text(`   ${s.organisationName} : part ${percent(s.shareBp)}, part exacte ${(s.exactCents / 100).toLocaleString('fr-FR', { maximumFractionDigits: 4 })} €, rendu ${formatEuros(s.bookedCents)}`);
   }
-  doc.moveDown().font('Helvetica-Bold').text(`Public atteint (${report.reach.handedBooklets} carnets remis)`);
+  doc.moveDown().font('Helvetica-Bold').text(`Public atteint (${plural(report.reach.handedBooklets, 'carnet remis', 'carnets remis')})`);
   doc.font('Helvetica');
   for (const [title, groups] of [['Âge', report.reach.ageBands], ['Situation', report.reach.situations], ['Commune', report.reach.communes]] as const) {
     doc.text(`${title} : ${groups.map((g) => `${g.label} ${count(g)}`).join(' · ') || '—'}`);
@@ -58,8 +59,8 @@ export function reportPdf(report: FunderReport): Readable {
   doc.font('Helvetica');
   for (const p of report.progress) {
     doc.text(p.overallBefore === null
-      ? `Commande n° ${p.orderId} : ${p.measured} carnet(s) mesuré(s) deux fois${p.measured ? ', moyennes masquées (moins de 3)' : ''}.`
-      : `Commande n° ${p.orderId} : ${p.measured} carnets mesurés deux fois, ${p.progressed} en progrès ; niveau global moyen ${decimal(p.overallBefore)} → ${decimal(p.overallAfter)} ; ${p.topics.map((t) => `${t.label} ${decimal(t.before)} → ${decimal(t.after)}`).join(' · ')}.`);
+      ? `Commande n° ${p.orderId} : ${plural(p.measured, 'carnet mesuré', 'carnets mesurés')} deux fois${p.measured ? ', moyennes masquées (moins de 3)' : ''}.`
+      : `Commande n° ${p.orderId} : ${plural(p.measured, 'carnet mesuré', 'carnets mesurés')} deux fois, ${formatNumber(p.progressed)} en progrès ; niveau global moyen ${decimal(p.overallBefore)} → ${decimal(p.overallAfter)} ; ${p.topics.map((t) => `${t.label} ${decimal(t.before)} → ${decimal(t.after)}`).join(' · ')}.`);
   }
   doc.end();
   return out;

@@ -29,3 +29,47 @@ export function projectedPoint(lat: number, lon: number): { x: number; y: number
 
 /** A distance as French readers write it: « 800 m », « 12,5 km ». */
 export const formatDistance = (km: number): string => (km < 1 ? `${Math.round(km * 1000)} m` : `${km.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} km`);
+
+/** A rectangle of the projected plane (kilometres), as `box(point(xMin, yMin), point(xMax, yMax))`. */
+export interface ProjectedBox {
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
+/** The central meridians of the projection that places between these longitudes may use (metropolitan, bands). */
+function centralMeridiansBetween(latMin: number, latMax: number, lonMin: number, lonMax: number): { meridian: number; lonMin: number; lonMax: number }[] {
+  const frames: { meridian: number; lonMin: number; lonMax: number }[] = [];
+  if (latMax > 35) frames.push({ meridian: 2.5, lonMin, lonMax });
+  if (latMin > 35) return frames;
+  for (let band = Math.floor(lonMin / 30) * 30; band <= lonMax; band += 30) {
+    frames.push({ meridian: band + 15, lonMin: Math.max(lonMin, band), lonMax: Math.min(lonMax, band + 30) });
+  }
+  return frames;
+}
+
+/**
+ * Rectangles of the projected plane that hold every point within `radiusKm` (great circle) of the origin: one per
+ * projection frame those points may use. The latitude/longitude box of the circle is exact on the sphere; each
+ * frame's rectangle bounds x = R·(λ − λc)·cos φ over that box (its corners, and the parallel nearest the equator).
+ * Null when the circle reaches a pole or the antimeridian: no rectangle, the exact distance alone decides.
+ */
+export function projectedBoxes(origin: { lat: number; lon: number }, radiusKm: number): ProjectedBox[] | null {
+  const delta = radiusKm / EARTH_RADIUS_KM;
+  const phi = radians(origin.lat);
+  if (Math.abs(phi) + delta >= Math.PI / 2 - 1e-9) return null;
+  const latMin = origin.lat - (delta * 180) / Math.PI;
+  const latMax = origin.lat + (delta * 180) / Math.PI;
+  const dLon = (Math.asin(Math.min(1, Math.sin(delta) / Math.cos(phi))) * 180) / Math.PI;
+  const lonMin = origin.lon - dLon;
+  const lonMax = origin.lon + dLon;
+  if (lonMin < -180 || lonMax > 180) return null;
+  const cosines = [Math.cos(radians(latMin)), Math.cos(radians(latMax)), ...(latMin < 0 && latMax > 0 ? [1] : [])];
+  // A margin of a metre covers the rounding of the stored column.
+  const margin = 0.001;
+  return centralMeridiansBetween(latMin, latMax, lonMin, lonMax).map((frame) => {
+    const xs = [frame.lonMin, frame.lonMax].flatMap((lon) => cosines.map((c) => radians(lon - frame.meridian) * c * EARTH_RADIUS_KM));
+    return { xMin: Math.min(...xs) - margin, xMax: Math.max(...xs) + margin, yMin: radians(latMin) * EARTH_RADIUS_KM - margin, yMax: radians(latMax) * EARTH_RADIUS_KM + margin };
+  });
+}

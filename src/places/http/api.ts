@@ -7,7 +7,9 @@ import { openingState, weekSchedule } from '../domain/opening-hours.js';
 import { exportCsv, exportJson } from '../use-cases/export.js';
 import { importPlaces } from '../use-cases/import.js';
 import { applyForLabel, decideLabel, labelsToReview, listCriteria } from '../use-cases/labels.js';
-import { searchParams, toSearchQuery } from './query-params.js';
+import { hasOrigin, searchParams, toSearchQuery } from './query-params.js';
+import { invalid } from '../../shared/errors.js';
+import { publicApiErrors } from '../../http/openapi.js';
 import { standardRecord } from '../use-cases/record.js';
 import { searchPlaces } from '../use-cases/search.js';
 import { createPlace, getPlace, updatePlace } from '../use-cases/store.js';
@@ -40,16 +42,29 @@ export const placesApi: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['lieux'],
-        summary: 'Lieux de médiation les plus proches, avec filtres (public)',
+        summary: 'Lieux de médiation les plus proches, avec filtres, comptés et par pages (public)',
+        description: 'Les lieux à moins de radiusKm de l’origine (commune, code postal, code INSEE, coordonnées, ou lat et lng de la position du navigateur), du plus proche au plus lointain. « total » compte tous les lieux trouvés ; « page » et « limit » disent quelle page est rendue (une page au-delà de la dernière rend la dernière) et « pageCount » combien il y en a.',
         security: [],
         querystring: searchParams,
         response: {
-          200: z.object({ origin: z.object({ label: z.string(), lat: z.number(), lon: z.number(), communeCode: z.string().nullable() }), radiusKm: z.number(), results: z.array(hit) }),
-          404: error,
+          200: z.object({
+            origin: z.object({ label: z.string(), lat: z.number(), lon: z.number(), communeCode: z.string().nullable() }),
+            radiusKm: z.number(),
+            total: z.number().int().describe('lieux trouvés, toutes pages comprises'),
+            page: z.number().int().describe('page rendue, à partir de 1'),
+            limit: z.number().int().describe('lieux par page'),
+            pageCount: z.number().int().describe('nombre de pages (0 si aucun lieu)'),
+            results: z.array(hit),
+          }),
+          ...publicApiErrors(400, 404, 422),
         },
       },
     },
-    async (request) => searchPlaces(db, toSearchQuery(request.query)),
+    async (request) => {
+      if (!hasOrigin(request.query)) throw invalid('Indiquez une commune, un code postal, des coordonnées (near) ou une position (lat et lng).', 'recherche_vide');
+      const { origin, radiusKm, results, page } = await searchPlaces(db, toSearchQuery(request.query));
+      return { origin, radiusKm, total: page.total, page: page.page, limit: page.limit, pageCount: page.pageCount, results };
+    },
   );
 
   app.get('/places/export.csv', { schema: { tags: ['lieux'], summary: 'Export au standard national des lieux de médiation numérique (CSV)', security: [] } }, async (_request, reply) =>

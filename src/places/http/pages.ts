@@ -4,6 +4,8 @@ import { isAdmin, organisationsWithRole, type Principal } from '../../accounts/u
 import { requirePagePrincipal } from '../../http/auth.js';
 import { formId, optionalFormId, pathId } from '../../http/ids.js';
 import { field, renderPage } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
+import { plural } from '../../shared/french.js';
 import { DomainError, forbidden, notFound } from '../../shared/errors.js';
 import { canApplyForLabel, canEditPlace, canReadLabelHistory } from '../domain/policies.js';
 import { canManagePlace, requireReviewer } from '../use-cases/access.js';
@@ -15,6 +17,7 @@ import { importPlaces, type ImportReport } from '../use-cases/import.js';
 import { applyForLabel, DEFAULT_LABEL_YEARS, decideLabel, LABEL_STATUS_TEXT, labelHistory, labelsToReview, listCriteria, saveCriterion, type LabelDecision } from '../use-cases/labels.js';
 import { searchParams, toSearchQuery } from './query-params.js';
 import { searchPlaces } from '../use-cases/search.js';
+import { RADIUS_CHOICES, searchView } from './search-view.js';
 import { createPlace, getPlace, placesOfOrganisations, PlaceValidationError, programmesOpenToPlace, updatePlace, type PlaceRow } from '../use-cases/store.js';
 
 const CHOICES = {
@@ -92,11 +95,13 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const form = { near: typeof query.near === 'string' ? query.near : '', radiusKm: String(query.radiusKm ?? ''), service: values(query, 'service'), public: values(query, 'public'),
       supportMode: values(query, 'supportMode'), cost: typeof query.cost === 'string' ? query.cost : '', accessible: Boolean(query.accessible), openNow: Boolean(query.openNow),
       acceptsPass: Boolean(query.acceptsPass), programme: typeof query.programme === 'string' ? query.programme : '' };
-    const page = { title: 'Trouver un lieu de médiation numérique', form, services: SERVICES, publics: PUBLICS, supportModes: SUPPORT_MODES, mapTiles: config.mapTilesUrl, mapAttribution: config.mapAttribution };
-    if (!form.near) return renderPage(request, reply, 'places-search.njk', page);
+    const page = { title: 'Trouver un lieu de médiation numérique', form, radiusChoices: RADIUS_CHOICES, services: SERVICES, publics: PUBLICS, supportModes: SUPPORT_MODES, mapTiles: config.mapTilesUrl, mapAttribution: config.mapAttribution };
+    // Something typed, or the position « Autour de moi » filled in (public/geolocation.js).
+    if (!form.near && !(query.lat && query.lng)) return renderPage(request, reply, 'places-search.njk', page);
     if (!parsed.success) return renderPage(request, reply, 'places-search.njk', { ...page, error: 'La recherche contient une valeur inconnue : vérifiez les filtres.' }, 400);
     try {
-      return renderPage(request, reply, 'places-search.njk', { ...page, search: await searchPlaces(db, toSearchQuery(parsed.data)) });
+      const search = await searchPlaces(db, toSearchQuery(parsed.data));
+      return renderPage(request, reply, 'places-search.njk', { ...page, search, view: searchView(parsed.data, search) });
     } catch (error) {
       if (error instanceof DomainError) return renderPage(request, reply, 'places-search.njk', { ...page, error: error.message }, httpStatus(error));
       throw error;
@@ -145,7 +150,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const pivot = field(request.body, 'pivot') || '00000000000000';
     try {
       const id = await createPlace(db, principal, organisationId, { ...raw, pivot }, extras);
-      return reply.redirect(`/lieux/${id}/modifier?enregistre=1`, 303);
+      return redirectWithFlash(reply, `/lieux/${id}/modifier`, 'La fiche du lieu est enregistrée.');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return formPage(request, reply, { form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, httpStatus(error));
@@ -160,8 +165,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     if (!canEditPlace(principal, { organisationId: details.place.organisation_id, departementCode: details.departementCode })) {
       throw forbidden('Vous ne pouvez modifier que les lieux de votre structure, ou ceux de votre territoire si vous êtes un hub.');
     }
-    const success = (request.query as Record<string, string>).enregistre ? 'La fiche du lieu est enregistrée.' : undefined;
-    return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined, ...(success ? { success } : {}) });
+    return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined });
   });
 
   app.post('/lieux/:id/modifier', async (request, reply) => {
@@ -171,7 +175,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const { raw, extras } = placeInput(request.body);
     try {
       await updatePlace(db, principal, placeId, raw, extras);
-      return reply.redirect(`/lieux/${placeId}/modifier?enregistre=1`, 303);
+      return redirectWithFlash(reply, `/lieux/${placeId}/modifier`, 'La fiche du lieu est enregistrée.');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return formPage(request, reply, { placeId, form: echoForm(request.body), errors: fieldErrorsOf(error), error: error.message }, httpStatus(error));
@@ -211,18 +215,17 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const placeId = pathId(request.params, 'Ce lieu n’existe pas.');
     try {
       await applyForLabel(db, principal, placeId, { criteriaMet: values(request.body, 'criteres').map(Number), note: field(request.body, 'note') });
-      return labelApplicationPage(request, reply, placeId, { success: 'Votre demande de label est envoyée au hub de votre territoire.' });
+      return redirectWithFlash(reply, `/lieux/${placeId}/label`, 'Votre demande de label est envoyée au hub de votre territoire.');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return labelApplicationPage(request, reply, placeId, { error: error.message, ticked: values(request.body, 'criteres').map(Number) }, httpStatus(error));
+      return labelApplicationPage(request, reply, placeId, { error: error.message, ticked: values(request.body, 'criteres').map(Number), note: field(request.body, 'note') }, httpStatus(error));
     }
   });
 
   app.get('/labels', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const success = (request.query as Record<string, string>).decision ? 'La décision est enregistrée et inscrite au journal.' : undefined;
-    return renderPage(request, reply, 'labels.njk', { title: 'Labels et lieux du territoire', requests: await labelsToReview(db, principal), statusText: LABEL_STATUS_TEXT, isAdmin: isAdmin(principal), success });
+    return renderPage(request, reply, 'labels.njk', { title: 'Labels et lieux du territoire', requests: await labelsToReview(db, principal), statusText: LABEL_STATUS_TEXT, isAdmin: isAdmin(principal) });
   });
 
   const labelReviewPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, labelId: number, extra: Record<string, unknown> = {}, status = 200) => {
@@ -260,10 +263,10 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     try {
       if (!decision) throw new DomainError('invalid', 'decision_inconnue', 'Choisissez une décision.');
       await decideLabel(db, principal, labelId, decision);
-      return reply.redirect('/labels?decision=1', 303);
+      return redirectWithFlash(reply, '/labels', 'La décision est enregistrée et inscrite au journal.');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return labelReviewPage(request, reply, principal, labelId, { error: error.message }, httpStatus(error));
+      return labelReviewPage(request, reply, principal, labelId, { error: error.message, form: { decision: kind, motif: reason, debut: field(request.body, 'debut'), fin: field(request.body, 'fin') } }, httpStatus(error));
     }
   });
 
@@ -290,6 +293,11 @@ export const placesPages: FastifyPluginAsync = async (app) => {
         mapV0Services: field(request.body, 'anciens_services') === 'oui',
         fileName,
       });
+      // A clean import redirects with its counts; a report with errors (nothing written, or the valid rows only)
+      // stays on the page, which lists each error.
+      if (report.written && !report.errors.length) {
+        return redirectWithFlash(reply, '/lieux/import', `Import terminé : ${plural(report.rows, 'ligne lue', 'lignes lues', { feminine: true })} ; ${plural(report.created, 'lieu créé', 'lieux créés')}, ${plural(report.updated, 'mis à jour', 'mis à jour')}, ${plural(report.unchanged, 'inchangé', 'inchangés')}.${report.duplicateCandidates ? ` ${plural(report.duplicateCandidates, 'doublon possible', 'doublons possibles')} à examiner (page « Doublons possibles »).` : ''}`);
+      }
       return importPage(request, reply, { report, fileName }, report.written || !report.errors.length ? 200 : 422);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -310,7 +318,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const pair = { placeId: formId(field(request.body, 'a'), 'Le premier lieu'), otherPlaceId: formId(field(request.body, 'b'), 'Le second lieu') };
     const decision = field(request.body, 'decision');
     await reviewDuplicate(db, principal, pair, decision === 'distinct' ? { kind: 'distinct' } : { kind: 'deactivate', placeId: formId(decision, 'Le lieu à désactiver') });
-    return reply.redirect('/lieux/doublons', 303);
+    return redirectWithFlash(reply, '/lieux/doublons', decision === 'distinct' ? 'Les deux lieux sont notés comme distincts.' : 'Le doublon est désactivé ; l’autre fiche reste publiée.');
   });
 
   app.get('/admin/criteres', async (request, reply) => {
@@ -333,10 +341,11 @@ export const placesPages: FastifyPluginAsync = async (app) => {
         position: Number(position) || 0,
         active: field(request.body, 'actif') === 'oui',
       });
-      return reply.redirect('/admin/criteres', 303);
+      return redirectWithFlash(reply, '/admin/criteres', 'Critère enregistré : la grille est à jour.');
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true), error: error.message }, httpStatus(error));
+      const form = { id: field(request.body, 'id'), titre: field(request.body, 'titre'), description: field(request.body, 'description'), position: field(request.body, 'position') };
+      return renderPage(request, reply, 'criteria.njk', { title: 'Grille de labellisation', criteria: await listCriteria(db, true), error: error.message, form }, httpStatus(error));
     }
   });
 };

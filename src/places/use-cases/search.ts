@@ -2,10 +2,11 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
 import { searchCommunes } from '../../territories/use-cases/queries.js';
-import { EARTH_RADIUS_KM, projectedPoint } from '../domain/geo.js';
+import { EARTH_RADIUS_KM, projectedBoxes, projectedPoint } from '../domain/geo.js';
 import { normaliseText } from '../domain/normalise.js';
 import { acceptsAnyProgramme, acceptsProgramme, inProgrammeTerritory, labelValidToday } from '../domain/sql-fragments.js';
 import { openingState } from '../domain/opening-hours.js';
+import { pageItems, paginate, type Page } from '../../shared/pagination.js';
 
 export interface SearchFilters {
   services?: string[];
@@ -21,8 +22,12 @@ export interface SearchFilters {
 
 export interface SearchQuery extends SearchFilters {
   near: string;
+  /** The browser's position (« Autour de moi »): the origin when `near` is empty. */
+  position?: { lat: number; lon: number };
   radiusKm?: number;
   limit?: number;
+  /** 1 for the first page of `limit` results. */
+  page?: number;
 }
 
 export interface Origin {
@@ -50,6 +55,14 @@ export interface PlaceHit {
 export const DEFAULT_RADIUS_KM = 30;
 export const MAX_RADIUS_KM = 200;
 export const MAX_RESULTS = 100;
+export const DEFAULT_RESULTS = 20;
+/**
+ * « Open now » reads opening hours SQL cannot: the places within the radius are read (nearest first, at most this
+ * many), their hours evaluated, then counted and paged.
+ */
+export const OPEN_NOW_CANDIDATES = 2000;
+/** The origin of a search from the browser's position. */
+export const POSITION_LABEL = 'votre position';
 
 const COORDINATES = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
 
@@ -133,30 +146,80 @@ interface HitRow {
   distance_km: number;
 }
 
-/**
- * Places nearest first within the radius. The GiST index on the projected location yields candidates in
- * approximate order; the great-circle distance then filters and orders them exactly. "Open now" depends on
- * opening_hours rules SQL cannot read, so it filters the candidates afterwards, from a larger pool.
- */
-export async function searchPlaces(db: Kysely<DB>, query: SearchQuery, now = new Date()): Promise<{ origin: Origin; radiusKm: number; results: PlaceHit[] }> {
-  const origin = await resolveOrigin(db, query.near);
-  return { origin, ...(await searchAround(db, origin, query, now)) };
+const toHit = (row: HitRow, state: ReturnType<typeof openingState>): PlaceHit => ({
+  id: row.id, name: row.name, address: row.address, postalCode: row.postal_code, commune: row.commune_name,
+  lat: row.latitude, lon: row.longitude, distanceKm: Math.round(row.distance_km * 10) / 10, services: row.services,
+  acceptsPass: row.accepts_pass, opening: state?.text ?? null, openNow: state?.open ?? null,
+});
+
+const radiusOf = (query: { radiusKm?: number }) => Math.min(Math.max(query.radiusKm ?? DEFAULT_RADIUS_KM, 0.1), MAX_RADIUS_KM);
+
+export interface SearchResult {
+  origin: Origin;
+  radiusKm: number;
+  /** This page's places, nearest first. */
+  results: PlaceHit[];
+  /** Places matching the search within the radius, every page together. */
+  total: number;
+  /** The page shown (a page past the last is the last), its size, and the number of pages. */
+  page: Page;
 }
 
-/** The search from a known origin: one indexed query. */
+/**
+ * Places nearest first within the radius, counted and paged (shared/pagination.ts). The origin is the browser's
+ * position when it is given and nothing is typed, else the commune, postal code or coordinates typed.
+ */
+export async function searchPlaces(db: Kysely<DB>, query: SearchQuery, now = new Date()): Promise<SearchResult> {
+  const origin: Origin = !query.near.trim() && query.position
+    ? { label: POSITION_LABEL, lat: query.position.lat, lon: query.position.lon, communeCode: null }
+    : await resolveOrigin(db, query.near);
+  return { origin, ...(await searchPage(db, origin, query, now)) };
+}
+
+/**
+ * Within the radius, exactly: the GiST index on the projected location finds the places inside the rectangles that
+ * hold the circle (geo.ts projectedBoxes), the great-circle distance then keeps those truly within it.
+ */
+function withinRadius(origin: { lat: number; lon: number }, radiusKm: number) {
+  const exact = sql<boolean>`${distanceFrom(origin)} <= ${radiusKm}::float8`;
+  const boxes = projectedBoxes(origin, radiusKm);
+  if (!boxes) return exact;
+  const inBoxes = sql.join(boxes.map((b) => sql`p.location <@ box(point(${b.xMin}::float8, ${b.yMin}::float8), point(${b.xMax}::float8, ${b.yMax}::float8))`), sql` or `);
+  return sql<boolean>`(${inBoxes}) and ${exact}`;
+}
+
+/** One page of the search from a known origin, with the total: a count, then the page's rows (nearest first). */
+export async function searchPage(db: Kysely<DB>, origin: { lat: number; lon: number }, query: Omit<SearchQuery, 'near'>, now = new Date()): Promise<{ radiusKm: number; results: PlaceHit[]; total: number; page: Page }> {
+  const radiusKm = radiusOf(query);
+  const request = { page: query.page ?? 1, limit: Math.min(Math.max(query.limit ?? DEFAULT_RESULTS, 1), MAX_RESULTS) };
+  const where = sql`${filterCondition(query)} and ${withinRadius(origin, radiusKm)}`;
+  const select = (limit: number, offset: number) => sql<HitRow>`
+    select p.id, p.name, p.address, p.postal_code, p.commune_name, p.latitude, p.longitude, p.services, p.opening_hours,
+           ${ACCEPTS_PASS} as accepts_pass, ${distanceFrom(origin)} as distance_km
+    from places p where ${where}
+    order by distance_km, p.id limit ${limit} offset ${offset}`.execute(db);
+  if (query.openNow) {
+    const { rows } = await select(OPEN_NOW_CANDIDATES, 0);
+    const open = rows.map((row) => ({ row, state: openingState(row.opening_hours, now) })).filter((c) => c.state?.open);
+    const page = paginate(open.length, request);
+    return { radiusKm, results: pageItems(open, page).map((c) => toHit(c.row, c.state)), total: open.length, page };
+  }
+  const { rows: counted } = await sql<{ n: number }>`select count(*)::int as n from places p where ${where}`.execute(db);
+  const page = paginate(counted[0]?.n ?? 0, request);
+  const { rows } = page.total ? await select(page.limit, page.offset) : { rows: [] };
+  return { radiusKm, results: rows.map((row) => toHit(row, openingState(row.opening_hours, now))), total: page.total, page };
+}
+
+/** The nearest places from a known origin (the diagnostic's orientation): one indexed query, no count. */
 export async function searchAround(db: Kysely<DB>, origin: { lat: number; lon: number }, query: Omit<SearchQuery, 'near'>, now = new Date()) {
-  const radiusKm = Math.min(Math.max(query.radiusKm ?? DEFAULT_RADIUS_KM, 0.1), MAX_RADIUS_KM);
-  const limit = Math.min(Math.max(query.limit ?? 20, 1), MAX_RESULTS);
+  const radiusKm = radiusOf(query);
+  const limit = Math.min(Math.max(query.limit ?? DEFAULT_RESULTS, 1), MAX_RESULTS);
   const rows = await nearestCandidates(db, origin, query, radiusKm, query.openNow ? 500 : limit * 2 + 20);
   const results: PlaceHit[] = [];
   for (const row of rows) {
     const state = openingState(row.opening_hours, now);
     if (query.openNow && !state?.open) continue;
-    results.push({
-      id: row.id, name: row.name, address: row.address, postalCode: row.postal_code, commune: row.commune_name,
-      lat: row.latitude, lon: row.longitude, distanceKm: Math.round(row.distance_km * 10) / 10, services: row.services,
-      acceptsPass: row.accepts_pass, opening: state?.text ?? null, openNow: state?.open ?? null,
-    });
+    results.push(toHit(row, state));
     if (results.length === limit) break;
   }
   return { radiusKm, results };

@@ -5,6 +5,9 @@ import { recordAudit } from '../../shared/audit.js';
 import { DomainError, forbidden, notFound } from '../../shared/errors.js';
 import { canManagePlace } from './access.js';
 import { validateStandardRow, type FieldError } from '../domain/validation.js';
+import { gridToOsm, readTypedGrid, type TypedGrid } from '../domain/hours-grid.js';
+import { organisationsWithRole } from '../../accounts/domain/principal.js';
+import { reviewScope } from '../domain/policies.js';
 import { placeColumns, standardRecord, standardFileRow } from './record.js';
 import { loadCommunesFor, resolveCommune } from './communes.js';
 import { currentLabel, type LabelSummary } from './labels.js';
@@ -79,18 +82,54 @@ export interface PlaceExtras {
   accessibilityNotes?: string | null;
   /** The programmes whose vouchers the place accepts (the pass numérique). */
   programmeIds?: number[];
+  /** The week grid of the form: when given, it writes `horaires` (hours-grid.ts), its errors beside the others. */
+  hoursGrid?: TypedGrid;
+}
+
+/** The standard's `horaires` written from the week grid, and the grid's errors as the form's field errors. */
+function withHoursGrid(raw: Record<string, unknown>, grid: TypedGrid | undefined): { raw: Record<string, unknown>; errors: FieldError[] } {
+  if (!grid) return { raw, errors: [] };
+  const { grid: read, errors } = readTypedGrid(grid);
+  return { raw: { ...raw, horaires: errors.length ? '' : gridToOsm(read) }, errors: errors.map((e) => ({ field: 'horaires', reason: e.reason })) };
+}
+
+/**
+ * The programmes a place being registered may accept, before its commune is known: those of the départements where
+ * the principal's organisations are (mediators) or that its hubs cover; every programme for the administration, or
+ * when none is known. The place's own territory is checked once it is recorded (replaceProgrammes).
+ */
+export async function programmesForNewPlace(db: Kysely<DB>, principal: Principal) {
+  const scope = reviewScope(principal);
+  let codes: string[] | null = null;
+  if (scope !== null) {
+    const organisationIds = organisationsWithRole(principal, 'mediator');
+    const own = organisationIds.length
+      ? (await db.selectFrom('organisations').select('departement_code').where('id', 'in', organisationIds).where('departement_code', 'is not', null).execute()).map((o) => o.departement_code!)
+      : [];
+    codes = [...new Set([...scope, ...own])];
+    if (codes.length === 0) codes = null;
+  }
+  let query = db
+    .selectFrom('programmes as pr')
+    .innerJoin('programme_departements as pd', 'pd.programme_id', 'pr.id')
+    .innerJoin('departements as d', 'd.code', 'pd.departement_code')
+    .select(['pr.id', 'pr.name', sql<string>`string_agg(d.name, ', ' order by d.code)`.as('departements')])
+    .groupBy(['pr.id', 'pr.name'])
+    .orderBy('pr.name');
+  if (codes) query = query.where(({ exists, selectFrom }) => exists(selectFrom('programme_departements as x').whereRef('x.programme_id', '=', 'pr.id').where('x.departement_code', 'in', codes).select(sql`1`.as('one'))));
+  return query.execute();
 }
 
 /** Validates a place as the standard requires and finds its commune; throws the reasons field by field. */
-async function validatedColumns(db: Kysely<DB>, raw: Record<string, unknown>) {
+export async function validatedColumns(db: Kysely<DB>, raw: Record<string, unknown>, extraErrors: FieldError[] = []) {
   const verdict = validateStandardRow(raw);
-  if (!verdict.ok) throw new PlaceValidationError(verdict.errors);
+  if (!verdict.ok || extraErrors.length) throw new PlaceValidationError([...extraErrors, ...(verdict.ok ? [] : verdict.errors)]);
   const commune = resolveCommune(verdict.place, await loadCommunesFor(db, verdict.place));
   if ('field' in commune) throw new PlaceValidationError([commune]);
   return placeColumns({ ...verdict.place, commune: commune.name, code_insee: commune.insee_code }, commune);
 }
 
-async function replaceProgrammes(trx: Kysely<DB>, placeId: number, programmeIds: number[], allowed: number[]) {
+export async function replaceProgrammes(trx: Kysely<DB>, placeId: number, programmeIds: number[], allowed: number[]) {
   const refused = programmeIds.filter((id) => !allowed.includes(id));
   if (refused.length) throw new DomainError('invalid', 'programme_hors_territoire', 'Un lieu ne peut accepter que les chèques des programmes de son territoire.');
   await trx.deleteFrom('place_programmes').where('place_id', '=', placeId).where('programme_id', 'not in', programmeIds.length ? programmeIds : [0]).execute();
@@ -101,7 +140,8 @@ async function replaceProgrammes(trx: Kysely<DB>, placeId: number, programmeIds:
 
 /** A mediator registers a place of their organisation (or a hub one of its territory). */
 export async function createPlace(db: Kysely<DB>, principal: Principal, organisationId: number | null, raw: Record<string, unknown>, extras: PlaceExtras = {}): Promise<number> {
-  const columns = await validatedColumns(db, { ...raw, id: 'nouveau', date_maj: new Date().toISOString().slice(0, 10) });
+  const hours = withHoursGrid(raw, extras.hoursGrid);
+  const columns = await validatedColumns(db, { ...hours.raw, id: 'nouveau', date_maj: new Date().toISOString().slice(0, 10) }, hours.errors);
   const { standard_id: _generated, ...rest } = columns;
   const departement = await db.selectFrom('communes').select('departement_code').where('insee_code', '=', rest.commune_code).executeTakeFirstOrThrow();
   if (!(await canManagePlace(db, principal, { organisation_id: organisationId, departement_code: departement.departement_code }))) {
@@ -124,7 +164,8 @@ export async function updatePlace(db: Kysely<DB>, principal: Principal, placeId:
   const details = await getPlace(db, placeId);
   await requireManager(db, principal, details);
   const current = standardFileRow(standardRecord(details.place));
-  const columns = await validatedColumns(db, { ...current, ...changes, id: details.place.standard_id, date_maj: new Date().toISOString().slice(0, 10) });
+  const hours = withHoursGrid(changes, extras.hoursGrid);
+  const columns = await validatedColumns(db, { ...current, ...hours.raw, id: details.place.standard_id, date_maj: new Date().toISOString().slice(0, 10) }, hours.errors);
   const { standard_id: _same, ...rest } = columns;
   await db.transaction().execute(async (trx) => {
     await trx

@@ -16,7 +16,7 @@ export function validateBankDetails(ibanInput: string, bicInput: string): BankVe
   const ibanCountry = iban.slice(0, 2);
   // French overseas departments and Monaco bank with French BICs.
   const compatible = country === ibanCountry || (country === 'FR' && ['GP', 'MQ', 'GF', 'RE', 'YT', 'PM', 'BL', 'MF', 'MC'].includes(ibanCountry));
-  if (!compatible) return { ok: false, field: 'bic', reason: `Ce BIC est celui d’une banque de ${country} alors que l’IBAN est de ${ibanCountry} : vérifiez le BIC.` };
+  if (!compatible) return { ok: false, field: 'bic', reason: `Ce BIC est celui d’une banque du pays ${country}, alors que l’IBAN est celui d’un compte du pays ${ibanCountry} : vérifiez le BIC.` };
   return { ok: true, iban, bic };
 }
 

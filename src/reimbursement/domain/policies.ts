@@ -1,4 +1,4 @@
-import { allows, type PermissionTable } from '../../accounts/domain/permissions.js';
+import { allows, reach, reachMatches, type PermissionTable, type Reach } from '../../accounts/domain/permissions.js';
 import type { Principal } from '../../accounts/domain/principal.js';
 import type { PlaceFacts } from '../../places/domain/policies.js';
 
@@ -27,11 +27,36 @@ export const canEnterBankDetails = (principal: Principal, place: PlaceFacts): bo
  * place of its own organisation (that would be the same organisation confirming itself).
  */
 export function canConfirmBankDetails(principal: Principal, place: PlaceFacts, enteredByUserId: number): boolean {
-  if (principal.userId === enteredByUserId) return false;
+  return bankConfirmationMatches(bankConfirmationReach(principal), place, enteredByUserId);
+}
+
+/**
+ * The two-person rule as data (what canConfirmBankDetails decides, and what the notifications query selects): the
+ * person acting, what it reaches as a colleague (another mediator of the place's organisation) and as a reviewer
+ * (hub of the territory, administration), and the organisations it belongs to (never reviewed by itself).
+ */
+export interface BankConfirmationReach {
+  userId: number;
+  asColleague: Reach;
+  asReviewer: Reach;
+  memberOf: number[];
+}
+
+export function bankConfirmationReach(principal: Principal): BankConfirmationReach {
   const rule = REIMBURSEMENT_PERMISSIONS['bank.confirm'];
-  if (allows(principal, { ...rule, scopes: { mediator: 'own' } }, target(place))) return true;
-  const memberOfPlace = place.organisationId !== null && principal.memberships.some((m) => m.organisationId === place.organisationId);
-  return !memberOfPlace && allows(principal, { ...rule, scopes: { hub: 'territory', admin: 'all' } }, target(place));
+  return {
+    userId: principal.userId,
+    asColleague: reach(principal, { ...rule, scopes: { mediator: 'own' } }),
+    asReviewer: reach(principal, { ...rule, scopes: { hub: 'territory', admin: 'all' } }),
+    memberOf: [...new Set(principal.memberships.map((m) => m.organisationId))],
+  };
+}
+
+export function bankConfirmationMatches(r: BankConfirmationReach, place: PlaceFacts, enteredByUserId: number): boolean {
+  if (r.userId === enteredByUserId) return false;
+  if (reachMatches(r.asColleague, target(place))) return true;
+  const memberOfPlace = place.organisationId !== null && r.memberOf.includes(place.organisationId);
+  return !memberOfPlace && reachMatches(r.asReviewer, target(place));
 }
 
 export const canReadStatement = (principal: Principal, place: PlaceFacts): boolean => allows(principal, REIMBURSEMENT_PERMISSIONS['statement.read'], target(place));

@@ -4,7 +4,7 @@ import { requireApiPrincipal } from '../../http/auth.js';
 import { idParam, toId } from '../../http/ids.js';
 import { notFound } from '../../shared/errors.js';
 import { requireOperator, requireStatementReader } from '../use-cases/access.js';
-import { confirmBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
+import { confirmBankDetails, refuseBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
 import { runTransferXml } from '../use-cases/files.js';
 import { createRun, getRun, markRunPaid, rejectTransfer, statementNumber } from '../use-cases/runs.js';
 import { statementCsv, statementDetails, statementPdf } from '../use-cases/statements.js';
@@ -46,6 +46,24 @@ export const reimbursementApi: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await confirmBankDetails(db, requireApiPrincipal(request), request.params.id, request.body?.holderNameForBank);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/bank-accounts/:id/refusal',
+    {
+      schema: {
+        tags: ['remboursements'],
+        summary: 'Refuser des coordonnées bancaires en attente, avec un motif',
+        description: 'Les mêmes personnes que pour la confirmation (autre médiateur du lieu, hub du territoire, administration ; jamais la personne qui les a saisies) refusent des coordonnées en attente. Le motif est montré aux médiateurs du lieu, qui saisissent de nouvelles coordonnées ; aucun remboursement n’est versé sur des coordonnées refusées. 409 si elles ne sont plus en attente, 422 sans motif.',
+        params: z.object({ id }),
+        body: z.object({ reason: z.string().describe('motif du refus, lu par les médiateurs du lieu (500 caractères au plus)') }),
+        response: { 204: z.null(), 403: error, 404: error, 409: error, 422: error },
+      },
+    },
+    async (request, reply) => {
+      await refuseBankDetails(db, requireApiPrincipal(request), request.params.id, request.body.reason);
       return reply.status(204).send(null);
     },
   );

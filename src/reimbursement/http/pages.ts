@@ -3,10 +3,14 @@ import { isAdmin, type Principal } from '../../accounts/use-cases/principal.js';
 import { requirePagePrincipal } from '../../http/auth.js';
 import { formId, pathId, toId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
+import { redirectWithFlash } from '../../http/flash.js';
+import { confirmationStep, renderConfirmation, UNTICKED_MESSAGE, type Confirmation } from '../../http/confirm.js';
+import { formatEuros, plural } from '../../shared/french.js';
+import { frenchDay } from '../../shared/dates.js';
 import { notFound } from '../../shared/errors.js';
 import { getPlace } from '../../places/use-cases/store.js';
 import { requireOperator, requireStatementReader, statementsOfMediator } from '../use-cases/access.js';
-import { bankDetailsOfPlace, confirmBankDetails, pendingBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
+import { bankDetailsOfPlace, confirmBankDetails, pendingBankDetails, refuseBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
 import { displayIban } from '../domain/bank.js';
 import { canConfirmBankDetails, canEnterBankDetails } from '../domain/policies.js';
 import { holderNameForBank } from '../domain/sepa-text.js';
@@ -36,6 +40,9 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
       pending: bank.pending && { ...bank.pending, sentName: sentName(bank.pending.holder_name), ibanShown: displayIban(bank.pending.iban) },
       canEnter: canEnterBankDetails(principal, facts),
       canConfirm: Boolean(bank.pending) && canConfirmBankDetails(principal, facts, bank.pending!.requested_by) && sentName(bank.pending!.holder_name) !== null,
+      // Whoever may confirm may refuse, a name the bank cannot receive included.
+      canRefuse: Boolean(bank.pending) && canConfirmBankDetails(principal, facts, bank.pending!.requested_by),
+      refused: bank.refused && { ...bank.refused, ibanShown: displayIban(bank.refused.iban) },
       ...extra,
     }, status);
   };
@@ -43,7 +50,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
   app.get('/lieux/:id/banque', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    return bankPage(request, reply, principal, idParam(request), (request.query as Record<string, string>).ok ? { success: 'Les coordonnées sont enregistrées.' } : {});
+    return bankPage(request, reply, principal, idParam(request));
   });
 
   app.post('/lieux/:id/banque', async (request, reply) => {
@@ -54,7 +61,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await requestBankDetails(db, principal, placeId, { holderName: form.titulaire, iban: form.iban, bic: form.bic });
-        return bankPage(request, reply, principal, placeId, { success: 'Coordonnées enregistrées. Une autre personne de votre structure, ou le hub, doit maintenant les confirmer : aucun virement avant cela.' });
+        return redirectWithFlash(reply, `/lieux/${placeId}/banque`, 'Coordonnées enregistrées. Une autre personne de votre structure, ou le hub, doit maintenant les confirmer : aucun virement avant cela.');
       },
       (error) => bankPage(request, reply, principal, placeId, { error: error.message, form, errorField: error.details.field }, error.status),
     );
@@ -67,9 +74,23 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         await confirmBankDetails(db, principal, formId(field(request.body, 'compte'), 'Le compte à confirmer'), field(request.body, 'nom_transmis'));
-        return bankPage(request, reply, principal, placeId, { success: 'Coordonnées bancaires confirmées : les prochains remboursements iront sur ce compte.' });
+        return redirectWithFlash(reply, `/lieux/${placeId}/banque`, 'Coordonnées bancaires confirmées : les prochains remboursements iront sur ce compte.');
       },
       (error) => bankPage(request, reply, principal, placeId, { error: error.message }, error.status),
+    );
+  });
+
+  app.post('/lieux/:id/banque/refus', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const placeId = idParam(request);
+    const reason = field(request.body, 'motif');
+    return withFormErrors(
+      async () => {
+        await refuseBankDetails(db, principal, formId(field(request.body, 'compte'), 'Le compte à refuser'), reason);
+        return redirectWithFlash(reply, `/lieux/${placeId}/banque`, 'Coordonnées bancaires refusées : les médiateurs du lieu voient le motif et peuvent en saisir de nouvelles. Aucun virement ne partira sur ce compte.');
+      },
+      (error) => bankPage(request, reply, principal, placeId, { error: error.message, refusalReason: reason, refusalError: error.details.field === 'motif' ? error.message : undefined }, error.status),
     );
   });
 
@@ -96,10 +117,10 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
       async () => {
         requireOperator(principal);
         const result = await createRun(db, principal.userId, field(request.body, 'jusqua'));
-        if (result.runId === null) return runsPage(request, reply, principal, { error: 'Rien à rembourser pour cette période.', waiting: result.waiting });
-        return reply.redirect(`/remboursements/${result.runId}`, 303);
+        if (result.runId === null) return runsPage(request, reply, principal, { error: 'Rien à rembourser pour cette période.', waiting: result.waiting, until: field(request.body, 'jusqua') });
+        return redirectWithFlash(reply, `/remboursements/${result.runId}`, `Remboursement n° ${result.runId} créé : ${plural(result.statementCount, 'lieu', 'lieux')}, ${plural(result.voucherCount, 'chèque')}, ${formatEuros(result.totalCents)}. Téléchargez le fichier de virements, puis marquez-le payé quand la banque les a exécutés.`);
       },
-      (error) => runsPage(request, reply, principal, { error: error.message }, error.status),
+      (error) => runsPage(request, reply, principal, { error: error.message, until: field(request.body, 'jusqua') }, error.status),
     );
   });
 
@@ -129,25 +150,85 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
     return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="virements-${run.message_id}.xml"`).send(await runTransferXml(db, config, runId));
   });
 
-  /** An operator's action on a run, answered on the run's page with its outcome. */
-  const runAction = (path: string, act: (principal: Principal, runId: number, request: FastifyRequest) => Promise<unknown>, success: string) =>
+  /**
+   * An operator's money action on a run: the run page's button asks for a confirmation page (summary, required box),
+   * which posts again to act; the outcome is shown on the run's page after a redirect.
+   */
+  const runAction = (
+    path: string,
+    confirmation: (runId: number, request: FastifyRequest) => Promise<Confirmation>,
+    act: (principal: Principal, runId: number, request: FastifyRequest) => Promise<unknown>,
+    success: string,
+  ) =>
     app.post(`/remboursements/:id/${path}`, async (request, reply) => {
       const principal = requirePagePrincipal(request, reply);
       if (!principal) return reply;
       const runId = idParam(request);
+      const step = confirmationStep(request.body);
       return withFormErrors(
         async () => {
           requireOperator(principal);
+          if (step !== 'confirmed') return renderConfirmation(request, reply, await confirmation(runId, request), step === 'unticked' ? UNTICKED_MESSAGE : undefined);
           await act(principal, runId, request);
-          return runPage(request, reply, principal, runId, { success });
+          return redirectWithFlash(reply, `/remboursements/${runId}`, success);
         },
-        (error) => runPage(request, reply, principal, runId, { error: error.message }, error.status),
+        async (refusal) => {
+          // A reason refused on the confirmation page comes back to that page, with what was typed.
+          if (step !== 'ask' && refusal.error.kind === 'invalid') {
+            const again = await confirmation(runId, request).catch(() => null);
+            if (again) return renderConfirmation(request, reply, again, refusal.message, refusal.status);
+          }
+          return runPage(request, reply, principal, runId, { error: refusal.message }, refusal.status);
+        },
       );
     });
 
-  runAction('paye', (principal, runId) => markRunPaid(db, principal.userId, runId), 'Remboursement marqué payé.');
+  runAction(
+    'paye',
+    async (runId) => {
+      const { run } = await getRun(db, runId);
+      return {
+        title: `Confirmer le paiement du remboursement n° ${run.id}`,
+        consequence: 'Marquez payé seulement quand la banque a exécuté les virements : les relevés des lieux passent à « payé » et cela ne se défait pas.',
+        summary: [
+          { label: 'Encaissements jusqu’au', value: frenchDay(run.until) },
+          { label: 'Lieux', value: plural(run.statement_count, 'lieu', 'lieux') },
+          { label: 'Chèques', value: plural(run.voucher_count, 'chèque') },
+          { label: 'Montant total', value: formatEuros(run.total_cents) },
+        ],
+        action: `/remboursements/${run.id}/paye`,
+        checkbox: `Je confirme que la banque a exécuté les virements du remboursement n° ${run.id}`,
+        button: 'Marquer payé',
+        back: `/remboursements/${run.id}`,
+      };
+    },
+    (principal, runId) => markRunPaid(db, principal.userId, runId),
+    'Remboursement marqué payé.',
+  );
   runAction(
     'rejet',
+    async (runId, request) => {
+      const statementId = formId(field(request.body, 'releve'), 'Le relevé');
+      const { run, statements } = await getRun(db, runId);
+      const statement = statements.find((s) => s.id === statementId);
+      if (!statement) throw notFound('Ce relevé ne fait pas partie de ce remboursement.');
+      return {
+        title: `Confirmer le rejet du virement du relevé ${statementNumber(run.id, statement.id)}`,
+        consequence: 'Enregistrez un rejet seulement si la banque a renvoyé ce virement : ses chèques reviennent dans le prochain remboursement du lieu.',
+        summary: [
+          { label: 'Lieu', value: statement.place_name },
+          { label: 'Compte', value: `${statement.holder_name}, ${displayIban(statement.iban, true)}` },
+          { label: 'Chèques', value: plural(statement.voucher_count, 'chèque') },
+          { label: 'Montant', value: formatEuros(statement.total_cents) },
+        ],
+        action: `/remboursements/${run.id}/rejet`,
+        hidden: { releve: String(statement.id) },
+        reason: { name: 'motif', label: 'Motif du rejet donné par la banque', hint: 'Par exemple : AC04 compte clos', value: field(request.body, 'motif'), maxLength: 500 },
+        checkbox: `Je confirme que la banque a rejeté le virement du relevé ${statementNumber(run.id, statement.id)}`,
+        button: 'Enregistrer le rejet',
+        back: `/remboursements/${run.id}`,
+      };
+    },
     (principal, _runId, request) => rejectTransfer(db, principal.userId, formId(field(request.body, 'releve'), 'Le relevé'), field(request.body, 'motif')),
     'Virement rejeté : ses chèques seront dans le prochain remboursement.',
   );

@@ -4,8 +4,11 @@ export const REIMBURSEMENT_ROUTES: RoutePolicies = {
   'GET /lieux/:id/banque': 'bank.read',
   'POST /lieux/:id/banque': 'bank.enter',
   'POST /lieux/:id/banque/confirmation': 'bank.confirm',
+  // Whoever may confirm pending details may refuse them (canConfirmBankDetails).
+  'POST /lieux/:id/banque/refus': 'bank.confirm',
   'POST /api/v1/places/:id/bank-account': 'bank.enter',
   'POST /api/v1/bank-accounts/:id/confirmation': 'bank.confirm',
+  'POST /api/v1/bank-accounts/:id/refusal': 'bank.confirm',
   'GET /remboursements': 'bank.review',
   'POST /remboursements': 'reimbursement.runs',
   'GET /remboursements/:id': 'reimbursement.runs',

@@ -4,7 +4,7 @@ import type { DB } from '../../db/schema.js';
 import { placeFacts, placeLocation, reviewedDepartements } from '../../places/use-cases/access.js';
 import { canConfirmBankDetails, canReadBankDetails } from '../domain/policies.js';
 import { recordAudit } from '../../shared/audit.js';
-import { conflict, DomainError, forbidden, notFound } from '../../shared/errors.js';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { validateBankDetails } from '../domain/bank.js';
 import { holderNameForBank } from '../domain/sepa-text.js';
 
@@ -65,6 +65,32 @@ export async function confirmBankDetails(db: Kysely<DB>, principal: Principal, b
   });
 }
 
+/** The longest reason of a refusal: a sentence or two for the person who entered the details. */
+export const REFUSAL_REASON_MAX = 500;
+
+/**
+ * The other side of the two-person rule: whoever may confirm pending details (canConfirmBankDetails: never the person
+ * who entered them) may refuse them instead, with a reason. Refused details are never paid to (runs take confirmed
+ * details only); the place's mediators read the reason on the bank page and enter new details.
+ */
+export async function refuseBankDetails(db: Kysely<DB>, principal: Principal, bankAccountId: number, reason: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const account = await trx.selectFrom('bank_accounts').selectAll().where('id', '=', bankAccountId).forUpdate().executeTakeFirst();
+    if (!account) throw notFound('Ces coordonnées bancaires n’existent pas.');
+    const place = await placeLocation(trx, account.place_id);
+    if (account.requested_by === principal.userId) throw forbidden('Une autre personne que celle qui a saisi l’IBAN doit le confirmer ou le refuser : saisissez plutôt de nouvelles coordonnées.', 'meme_personne');
+    if (!canConfirmBankDetails(principal, placeFacts(place), account.requested_by)) {
+      throw forbidden('Seuls un autre médiateur du lieu, le hub du territoire ou l’administration (jamais pour un lieu de leur propre organisation) peuvent refuser ces coordonnées.');
+    }
+    if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
+    const text = reason.trim();
+    if (!text) throw invalid('Indiquez le motif du refus : la personne qui a saisi ces coordonnées le lira pour les corriger.', 'motif_requis', { field: 'motif' });
+    if (text.length > REFUSAL_REASON_MAX) throw invalid(`Le motif tient en ${REFUSAL_REASON_MAX} caractères au plus.`, 'motif_trop_long', { field: 'motif' });
+    await trx.updateTable('bank_accounts').set({ status: 'refused', refused_by: principal.userId, refused_at: new Date(), refusal_reason: text }).where('id', '=', bankAccountId).execute();
+    await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId: place.id, action: 'bank_account.refused', details: { bankAccountId, requestedBy: account.requested_by, ibanEnd: account.iban.slice(-4), reason: text } });
+  });
+}
+
 /** A place's bank details, for those canReadBankDetails allows (its mediators, the hub of its territory, the administration). */
 export async function bankDetailsOfPlace(db: Kysely<DB>, principal: Principal, placeId: number) {
   const place = await placeLocation(db, placeId);
@@ -75,11 +101,19 @@ export async function bankDetailsOfPlace(db: Kysely<DB>, principal: Principal, p
     .selectFrom('bank_accounts as b')
     .innerJoin('users as u', 'u.id', 'b.requested_by')
     .leftJoin('users as c', 'c.id', 'b.confirmed_by')
-    .select(['b.id', 'b.holder_name', 'b.iban', 'b.bic', 'b.status', 'b.requested_at', 'b.requested_by', 'u.display_name as requested_by_name', 'c.display_name as confirmed_by_name', 'b.confirmed_at'])
+    .leftJoin('users as r', 'r.id', 'b.refused_by')
+    .select(['b.id', 'b.holder_name', 'b.iban', 'b.bic', 'b.status', 'b.requested_at', 'b.requested_by', 'u.display_name as requested_by_name', 'c.display_name as confirmed_by_name', 'b.confirmed_at',
+      'r.display_name as refused_by_name', 'b.refused_at', 'b.refusal_reason'])
     .where('b.place_id', '=', placeId)
-    .where('b.status', 'in', ['pending', 'confirmed'])
+    .where('b.status', 'in', ['pending', 'confirmed', 'refused'])
+    .orderBy('b.id', 'desc')
     .execute();
-  return { confirmed: rows.find((r) => r.status === 'confirmed') ?? null, pending: rows.find((r) => r.status === 'pending') ?? null };
+  return {
+    confirmed: rows.find((r) => r.status === 'confirmed') ?? null,
+    pending: rows.find((r) => r.status === 'pending') ?? null,
+    // A refusal stays news until new details are entered: shown while it is the place's latest request.
+    refused: rows[0]?.status === 'refused' ? rows[0] : null,
+  };
 }
 
 /** Pending bank details a reviewer (hub, administration) may confirm on their territory. */

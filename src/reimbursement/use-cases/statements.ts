@@ -4,6 +4,7 @@ import PDFDocument from 'pdfkit';
 import type { DB } from '../../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-code.js';
 import { formatEuros } from '../../shared/money.js';
+import { plural } from '../../shared/french.js';
 import { notFound } from '../../shared/errors.js';
 import { euros, frenchCsv } from '../../shared/csv.js';
 import { displayIban } from '../domain/bank.js';
@@ -103,7 +104,7 @@ export function statementPdf(statement: StatementDetails): Readable {
     else break;
   }
   doc.moveDown();
-  block([['Total', `${statement.voucherCount} chèque(s)`, '', formatEuros(statement.totalCents)]], true);
+  block([['Total', plural(statement.voucherCount, 'chèque'), '', formatEuros(statement.totalCents)]], true);
   doc.end();
   return out;
 }

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import { formatEuros } from '../../../shared/money.js';
+import { plural } from '../../../shared/french.js';
 import { formatBookletNumber } from '../../domain/booklet-number.js';
 import { formatVoucherCode } from '../../domain/voucher-code.js';
 import { drawQr } from './qr.js';
@@ -37,7 +38,7 @@ function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: st
   const width = A4.width - 120;
   doc.font('Helvetica-Bold').fontSize(30).text('Pass numérique', left, 70, { width });
   doc.font('Helvetica').fontSize(16).moveDown(0.5);
-  doc.text(`Ce carnet contient ${booklet.vouchers.length} chèques de ${formatEuros(booklet.faceValueCents)}.`, { width });
+  doc.text(`Ce carnet contient ${plural(booklet.vouchers.length, 'chèque')} de ${formatEuros(booklet.faceValueCents)}.`, { width });
   doc.moveDown(0.5).text('Chaque chèque paie un atelier pour apprendre le numérique : utiliser un téléphone, un ordinateur, faire vos démarches en ligne.', { width });
   doc.moveDown(0.5).text('C’est gratuit pour vous.', { width });
   doc.moveDown(1).font('Helvetica-Bold').text('Où aller ?', { width });
