@@ -22,19 +22,27 @@ import { accountsApi } from './accounts/http/api.js';
 import { accountsPages } from './accounts/http/pages.js';
 import { passApi } from './pass/http/api.js';
 import { passPages } from './pass/http/pages.js';
+import { operatorPages } from './pass/http/operator-pages.js';
 import { placesApi } from './places/http/api.js';
 import { placesPages } from './places/http/pages.js';
+import { duplicatePages } from './places/http/duplicate-pages.js';
 import { reimbursementPages } from './reimbursement/http/pages.js';
 import { reimbursementApi } from './reimbursement/http/api.js';
 import { kitApi } from './kit/http/api.js';
 import { kitPages } from './kit/http/pages.js';
 import { accompanimentPages } from './kit/http/accompaniment-pages.js';
+import { notificationsApi } from './notifications/http/api.js';
+import { notificationsPages } from './notifications/http/pages.js';
+import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/use-cases/dispatch.js';
+import { notificationCount } from './notifications/use-cases/inbox.js';
+import { NOTIFYING_POLICIES } from './notifications/domain/kinds.js';
 import { loadItemBank } from './kit/use-cases/item-bank-file.js';
 import { DomainError } from './shared/errors.js';
 import { fromRoot } from './shared/paths.js';
 import { postgresRateLimitStore } from './shared/rate-limit.js';
 import { territoriesApi } from './territories/http/api.js';
 import { TokenPrincipalCache } from './accounts/use-cases/token-cache.js';
+import type { Principal } from './accounts/domain/principal.js';
 import { principalFromBearer, principalFromSession } from './http/auth.js';
 import { renderPage } from './http/page.js';
 import { configureTemplates } from './http/templates.js';
@@ -58,6 +66,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     platform: Platform;
     mailer: Mailer;
+    /** Journal → notifications → e-mails, after each successful action (src/notifications/use-cases/dispatch.ts). */
+    notifications: NotificationDispatcher;
   }
 }
 
@@ -87,6 +97,13 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.decorate('mailer', platform.mailer ?? createMailer(platform.config, (line) => app.log.info(line)));
   app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
+  app.decorate('notifications', createNotificationDispatcher(platform.db, app.mailer, platform.config.publicUrl, (error) => app.log.error(error, 'notifications')));
+  app.decorate('headerNotificationCount', async (principal: Principal) => (await notificationCount(platform.db, principal)).total);
+  // After the answer is sent (never holding up the action, committed already): what it journaled is notified.
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400 && NOTIFYING_POLICIES.has(request.routeOptions.config.policy ?? '')) app.notifications.kick();
+  });
+  app.addHook('onClose', async () => app.notifications.idle());
   app.decorateRequest('principal', null);
   // Before any route exists: every route registered from here on must name its action (policy-gate.ts).
   registerPolicyGate(app, ALL_PERMISSIONS, ALL_ROUTES);
@@ -128,7 +145,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   await app.register(fastifyStatic, { root: fromRoot('node_modules', 'leaflet', 'dist'), prefix: '/leaflet/', decorateReply: false });
   await app.register(fastifyView, {
     engine: { nunjucks },
-    templates: [fromRoot('src', 'http', 'views'), ...['accounts', 'pass', 'places', 'reimbursement', 'kit'].map((context) => fromRoot('src', context, 'http', 'views'))],
+    templates: [fromRoot('src', 'http', 'views'), ...['accounts', 'pass', 'places', 'reimbursement', 'kit', 'notifications'].map((context) => fromRoot('src', context, 'http', 'views'))],
     options: { onConfigure: (env: nunjucks.Environment) => configureTemplates(env, platform.config) },
   });
   await app.register(fastifySwagger, {
@@ -202,14 +219,18 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
       await api.register(placesApi);
       await api.register(reimbursementApi);
       await api.register(kitApi);
+      await api.register(notificationsApi);
     },
     { prefix: '/api/v1' },
   );
   await app.register(accountsPages);
   await app.register(passPages);
+  await app.register(operatorPages);
   await app.register(placesPages);
+  await app.register(duplicatePages);
   await app.register(reimbursementPages);
   await app.register(kitPages);
   await app.register(accompanimentPages);
+  await app.register(notificationsPages);
   return app;
 }

@@ -1,11 +1,12 @@
 import { loadItemBank } from '../kit/use-cases/item-bank-file.js';
 import { ItemBankError } from '../kit/domain/item-bank.js';
+import { TOPICS, type Topic } from '../kit/domain/topics.js';
 import { Command, Option } from 'commander';
 import { readConfig } from '../config.js';
 import { DataDirLockedError } from '../db/lock.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { ROLES } from '../accounts/domain/roles.js';
-import { isOrganisationKind, ORGANISATION_KINDS, type OrganisationKind } from '../accounts/domain/organisation-kinds.js';
+import { ROLE_LABELS, ROLES } from '../accounts/domain/roles.js';
+import { isOrganisationKind, KIND_LABELS, ORGANISATION_KINDS, type OrganisationKind } from '../accounts/domain/organisation-kinds.js';
 import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
 import { membershipsOutsideKinds, setHubTerritory, setOrganisationKinds } from '../accounts/use-cases/members.js';
 import { createApiToken, createOrganisation, createUser, listOrganisations, listUsers } from '../accounts/use-cases/store.js';
@@ -20,6 +21,12 @@ import { listVouchers, VOUCHER_STATUSES } from '../pass/use-cases/vouchers.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
 import { DomainError } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
+import { formatNumber, plural } from '../shared/french.js';
+import { frenchDay } from '../shared/dates.js';
+import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
+import { formatBookletNumber } from '../pass/domain/booklet-number.js';
+import { frenchCommander, isCommanderExit } from './commander-french.js';
+import { formatTable, type Column } from './table.js';
 import { serve } from './serve.js';
 import { placesCommand } from './places.js';
 import { bookletsCommand, reimbursementsCommand } from './money.js';
@@ -42,14 +49,15 @@ async function withPlatform<T>(run: (platform: OpenedPlatform) => Promise<T>): P
   }
 }
 
-function table(rows: Record<string, unknown>[]): void {
-  if (rows.length === 0) console.log('(aucun résultat)');
-  else console.table(rows);
+/** A list for a person: French headings and values (dates, statuses, roles); --json gives the raw rows. */
+function table<Row>(rows: Row[], columns: Column<Row>[]): void {
+  console.log(formatTable(rows, columns));
 }
 
-const program = new Command('inclusif')
-  .description('Numérique inclusif : plateforme du pass numérique et de la médiation numérique.')
-  .showHelpAfterError();
+const kindsText = (kinds: string[]) => kinds.map((k) => KIND_LABELS[k as OrganisationKind] ?? k).join(', ') || 'aucun';
+const roleText = (role: Role) => ROLE_LABELS[role] ?? role;
+
+const program = new Command('inclusif').description('Numérique inclusif : plateforme du pass numérique et de la médiation numérique.');
 
 program
   .command('serve')
@@ -75,7 +83,7 @@ program
       const accounts = await seedDemoIfEmpty(platform);
       if (!accounts) return console.log('La base contient déjà des organisations : la démonstration n’est pas chargée.');
       console.log(`Démonstration chargée. Comptes (mot de passe ${DEMO_PASSWORD}) :`);
-      for (const account of accounts) console.log(`  ${account.email}  (${account.role}, ${account.organisation})`);
+      for (const account of accounts) console.log(`  ${account.email}  (${roleText(account.role as Role)}, ${account.organisation})`);
     }),
   );
 
@@ -86,7 +94,7 @@ organisations
   .requiredOption('--name <nom>', 'raison sociale')
   .option('--siret <siret>', 'SIRET (14 chiffres, clé de Luhn vérifiée)')
   .option('--departement <code>', 'département (code INSEE)')
-  .option('--kind <types>', `types de l’organisation, séparés par des virgules (${ORGANISATION_KINDS.join(', ')})`)
+  .option('--kind <types>', `types de l’organisation, séparés par des virgules (${ORGANISATION_KINDS.map((k) => `${k} : ${KIND_LABELS[k]}`).join(', ')})`)
   .action((options: { name: string; siret?: string; departement?: string; kind?: string }) =>
     withPlatform(async (platform) => {
       const kinds = kindList(options.kind);
@@ -96,11 +104,11 @@ organisations
   );
 organisations
   .command('kinds <id> <types>')
-  .description(`Fixe les types d’une organisation (${ORGANISATION_KINDS.join(', ')}), en tant que système ; journalisé.`)
+  .description(`Fixe les types d’une organisation, séparés par des virgules (${ORGANISATION_KINDS.map((k) => `${k} : ${KIND_LABELS[k]}`).join(', ')}), en tant que système ; journalisé.`)
   .action((id: string, types: string) =>
     withPlatform(async (platform) => {
       await setOrganisationKinds(platform.db, SYSTEM_PRINCIPAL, Number(id), kindList(types));
-      console.log(`Types de l’organisation ${id} : ${kindList(types).join(', ') || 'aucun'}.`);
+      console.log(`Types de l’organisation n° ${id} : ${kindsText(kindList(types))}.`);
     }),
   );
 organisations
@@ -109,7 +117,7 @@ organisations
   .action((id: string, departements: string) =>
     withPlatform(async (platform) => {
       await setHubTerritory(platform.db, SYSTEM_PRINCIPAL, Number(id), departements.split(','));
-      console.log(`Territoire du hub ${id} : ${departements}.`);
+      console.log(`Territoire du hub n° ${id} : ${departements.split(',').map((d) => d.trim()).join(', ')}.`);
     }),
   );
 
@@ -122,7 +130,14 @@ program
   .action((options: { json?: boolean }) =>
     withPlatform(async (platform) => {
       const rows = await membershipsOutsideKinds(platform.db);
-      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows.map((r) => ({ organisation: r.organisation_name, types: r.kinds.join(', '), email: r.email, role: r.role })));
+      options.json
+        ? console.log(JSON.stringify(rows, null, 2))
+        : table(rows, [
+            { heading: 'Organisation', value: (r) => r.organisation_name },
+            { heading: 'Types', value: (r) => kindsText(r.kinds) },
+            { heading: 'Adresse e-mail', value: (r) => r.email },
+            { heading: 'Rôle sans effet', value: (r) => roleText(r.role) },
+          ]);
     }),
   );
 organisations
@@ -132,7 +147,15 @@ organisations
   .action((options: { json?: boolean }) =>
     withPlatform(async (platform) => {
       const rows = await listOrganisations(platform.db);
-      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+      options.json
+        ? console.log(JSON.stringify(rows, null, 2))
+        : table(rows, [
+            { heading: 'N°', value: (r) => r.id },
+            { heading: 'Nom', value: (r) => r.name },
+            { heading: 'SIRET', value: (r) => r.siret },
+            { heading: 'Département', value: (r) => r.departement_code },
+            { heading: 'Types', value: (r) => kindsText(r.kinds) },
+          ]);
     }),
   );
 
@@ -155,7 +178,7 @@ users
         { email: options.email, displayName: options.name ?? options.email, password, organisationId: Number(options.organisation), role: options.role, isOrgAdmin: options.orgAdmin ?? false },
         null,
       );
-      console.log(`Compte créé : n° ${id} (${options.email}, ${options.role})`);
+      console.log(`Compte créé : n° ${id} (${options.email}, ${roleText(options.role)}).`);
     }),
   );
 users
@@ -165,7 +188,13 @@ users
   .action((options: { json?: boolean }) =>
     withPlatform(async (platform) => {
       const rows = (await listUsers(platform.db)).map((row) => ({ email: row.email, organisation: row.organisation, role: row.role }));
-      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+      options.json
+        ? console.log(JSON.stringify(rows, null, 2))
+        : table(rows, [
+            { heading: 'Adresse e-mail', value: (r) => r.email },
+            { heading: 'Organisation', value: (r) => r.organisation },
+            { heading: 'Rôle', value: (r) => roleText(r.role) },
+          ]);
     }),
   );
 
@@ -186,13 +215,21 @@ const vouchers = program.command('vouchers').description('Chèques du pass numé
 vouchers
   .command('list')
   .description('Vue opérateur des chèques : code, carnet, programme, statut.')
-  .addOption(new Option('--status <statut>', 'filtrer par statut').choices(VOUCHER_STATUSES))
+  .addOption(new Option('--status <statut>', `filtrer par statut : ${VOUCHER_STATUSES.map((s) => `${s} (${VOUCHER_STATUS_LABELS[s].toLowerCase()})`).join(', ')}`).choices(VOUCHER_STATUSES))
   .option('--limit <n>', 'nombre maximum de lignes', '50')
   .option('--json', 'sortie JSON')
   .action((options: { status?: VoucherStatus; limit: string; json?: boolean }) =>
     withPlatform(async (platform) => {
       const rows = await listVouchers(platform.db, platform.secret, { status: options.status, limit: Number(options.limit) });
-      options.json ? console.log(JSON.stringify(rows, null, 2)) : table(rows);
+      options.json
+        ? console.log(JSON.stringify(rows, null, 2))
+        : table(rows, [
+            { heading: 'Code', value: (r) => r.code },
+            { heading: 'Carnet', value: (r) => formatBookletNumber(r.booklet) },
+            { heading: 'Programme', value: (r) => r.programme },
+            { heading: 'Statut', value: (r) => VOUCHER_STATUS_LABELS[r.status] },
+            { heading: 'Valable jusqu’au', value: (r) => frenchDay(r.expiresAt) },
+          ]);
     }),
   );
 vouchers
@@ -201,7 +238,7 @@ vouchers
   .action(() =>
     withPlatform(async (platform) => {
       const result = await expireVouchers(platform.db, null);
-      console.log(`${result.voucherCount} chèque(s) expiré(s), ${formatEuros(result.amountCents)} à rendre aux financeurs.`);
+      console.log(result.voucherCount === 0 ? 'Aucun chèque échu : rien n’a expiré.' : `${plural(result.voucherCount, 'chèque expiré', 'chèques expirés')}, ${formatEuros(result.amountCents)} à rendre aux financeurs.`);
     }),
   );
 
@@ -211,7 +248,7 @@ vouchers
   .action(() =>
     withPlatform(async (platform) => {
       const sent = await sendExpiryWarnings(platform.db, createMailer(platform.config), platform.config.publicUrl);
-      console.log(`${sent} avertissement(s) envoyé(s).`);
+      console.log(sent === 0 ? 'Aucun avertissement à envoyer.' : `${plural(sent, 'avertissement envoyé', 'avertissements envoyés')}.`);
     }),
   );
 
@@ -224,7 +261,7 @@ orders
     withPlatform(async (platform) => {
       const started = Date.now();
       const result = await issueOrder(platform.db, null, Number(id));
-      console.log(`${result.bookletCount} carnet(s), ${result.voucherCount} chèque(s) émis en ${((Date.now() - started) / 1000).toFixed(1)} s (carnets ${result.firstBookletNumber} à ${result.lastBookletNumber}).`);
+      console.log(`${plural(result.bookletCount, 'carnet')}, ${plural(result.voucherCount, 'chèque')} émis en ${formatNumber((Date.now() - started) / 1000, 1)} s (carnets ${formatBookletNumber(result.firstBookletNumber)} à ${formatBookletNumber(result.lastBookletNumber)}).`);
     }),
   );
 orders
@@ -234,7 +271,8 @@ orders
   .requiredOption('--reference <référence>', 'référence du paiement')
   .action((id: string, options: { reference: string }) =>
     withPlatform(async (platform) => {
-      console.log(`${await recordPayment(platform.db, null, Number(id), options.reference)} chèque(s) activé(s).`);
+      const count = await recordPayment(platform.db, null, Number(id), options.reference);
+      console.log(`Paiement enregistré : ${plural(count, 'chèque activé', 'chèques activés')}.`);
     }),
   );
 
@@ -270,8 +308,8 @@ program
   .action((file?: string) => {
     try {
       const bank = loadItemBank(file ?? readConfig().diagnosticItemsFile);
-      const counts = [...bank.ladders.entries()].map(([topic, ladder]) => `${topic} ${ladder.length}`).join(', ');
-      console.log(`Fichier valide, version ${bank.version} : ${bank.items.length} questions (${counts}).`);
+      const counts = [...bank.ladders.entries()].map(([topic, ladder]) => `${TOPICS[topic as Topic] ?? topic} : ${ladder.length}`).join(' ; ');
+      console.log(`Fichier valide, version ${bank.version} : ${plural(bank.items.length, 'question', 'questions', { feminine: true })} (${counts}).`);
     } catch (error) {
       if (!(error instanceof ItemBankError)) throw error;
       console.error(error.message);
@@ -279,10 +317,15 @@ program
     }
   });
 
+frenchCommander(program);
+
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof DataDirLockedError || error instanceof DomainError) {
+  if (isCommanderExit(error)) {
+    // Commander already wrote the help or its (French) error message.
+    process.exitCode = error.exitCode;
+  } else if (error instanceof DataDirLockedError || error instanceof DomainError) {
     console.error(`Erreur : ${error.message}`);
     process.exitCode = error instanceof DataDirLockedError ? 3 : 2;
   } else {

@@ -10,6 +10,7 @@ import { writeRunFiles } from '../reimbursement/use-cases/files.js';
 import { createRun, markRunPaid, rejectTransfer } from '../reimbursement/use-cases/runs.js';
 import { invalid } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
+import { plural } from '../shared/french.js';
 
 type WithPlatform = <T>(run: (platform: OpenedPlatform) => Promise<T>) => Promise<T>;
 
@@ -57,9 +58,9 @@ export function reimbursementsCommand(withPlatform: WithPlatform): Command {
     .action((options: { until: string; out: string }) =>
       withPlatform(async (platform) => {
         const result = await createRun(platform.db, null, options.until);
-        for (const place of result.waiting) console.log(`En attente de coordonnées bancaires confirmées : ${place.placeName} (${place.voucherCount} chèque(s), ${formatEuros(place.totalCents)})`);
+        for (const place of result.waiting) console.log(`En attente de coordonnées bancaires confirmées : ${place.placeName} (${plural(place.voucherCount, 'chèque')}, ${formatEuros(place.totalCents)}).`);
         if (result.runId === null) return console.log('Rien à rembourser pour cette période.');
-        console.log(`Remboursement n° ${result.runId} : ${result.statementCount} lieu(x), ${result.voucherCount} chèque(s), ${formatEuros(result.totalCents)}.`);
+        console.log(`Remboursement n° ${result.runId} : ${plural(result.statementCount, 'lieu', 'lieux')}, ${plural(result.voucherCount, 'chèque')}, ${formatEuros(result.totalCents)}.`);
         for (const file of await writeRunFiles(platform.db, platform.secret, platform.config, result.runId, options.out)) console.log(path.resolve(file));
       }),
     );

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
+import { plural, pluralCapitalised } from '../shared/french.js';
 import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
 import type { OpenedPlatform } from '../platform.js';
 import { exportCsv, exportJson } from '../places/use-cases/export.js';
@@ -14,8 +15,8 @@ const MAX_ERRORS_SHOWN = 50;
 
 function printReport(report: ImportReport): void {
   for (const error of report.errors.slice(0, MAX_ERRORS_SHOWN)) console.log(`  ligne ${error.line}, ${error.field} : ${error.reason}`);
-  if (report.errors.length > MAX_ERRORS_SHOWN) console.log(`  … et ${report.errors.length - MAX_ERRORS_SHOWN} autre(s) erreur(s).`);
-  console.log(`${report.rows} ligne(s) lue(s), ${report.validRows} valide(s), ${report.errors.length} erreur(s).`);
+  if (report.errors.length > MAX_ERRORS_SHOWN) console.log(`  … et ${plural(report.errors.length - MAX_ERRORS_SHOWN, 'autre erreur', 'autres erreurs', { feminine: true })}.`);
+  console.log(`${pluralCapitalised(report.rows, 'ligne lue', 'lignes lues', { feminine: true })}, ${plural(report.validRows, 'valide', 'valides', { feminine: true })}, ${plural(report.errors.length, 'erreur', 'erreurs', { feminine: true })}.`);
   if (!report.written) {
     if (report.errors.length) {
       console.log('Rien n’a été importé : corrigez le fichier, ou relancez avec --valid-only pour n’importer que les lignes valides.');
@@ -23,8 +24,8 @@ function printReport(report: ImportReport): void {
     }
     return;
   }
-  console.log(`${report.created} lieu(x) créé(s), ${report.updated} mis à jour, ${report.unchanged} inchangé(s).`);
-  if (report.duplicateCandidates) console.log(`${report.duplicateCandidates} doublon(s) possible(s) à examiner (page « Doublons possibles »).`);
+  console.log(`${pluralCapitalised(report.created, 'lieu créé', 'lieux créés')}, ${plural(report.updated, 'mis à jour', 'mis à jour')}, ${plural(report.unchanged, 'inchangé', 'inchangés')}.`);
+  if (report.duplicateCandidates) console.log(`${pluralCapitalised(report.duplicateCandidates, 'doublon possible', 'doublons possibles')} à examiner (page « Doublons possibles »).`);
 }
 
 export function placesCommand(withPlatform: WithPlatform): Command {

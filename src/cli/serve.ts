@@ -6,8 +6,11 @@ import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
 import { verifyPassword } from '../accounts/use-cases/credentials.js';
 import { buildApp } from '../app.js';
+import { ROLE_LABELS } from '../accounts/domain/roles.js';
+import type { Role } from '../db/schema.js';
 
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
+const NOTIFICATIONS_INTERVAL_MS = 60_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -42,12 +45,15 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
     await sendExpiryWarnings(platform.db, mailer, config.publicUrl).catch((error) => app.log.error(error, 'avertissements d’expiration'));
   };
   const expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
+  // Notifications left by the command line, another instance's crash or a mail server that was down: every minute.
+  const notificationsTimer = setInterval(() => app.notifications.kick(), NOTIFICATIONS_INTERVAL_MS);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info(`${signal} reçu : arrêt propre`);
     clearInterval(expiryTimer);
+    clearInterval(notificationsTimer);
     await app.close();
     await platform.database.close();
     process.exit(0);
@@ -56,6 +62,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
   await runExpiry();
+  app.notifications.kick();
   const lines = [
     '',
     `Numérique inclusif est prêt : http://localhost:${config.port}/ (écoute sur ${config.host}${LOOPBACK.has(config.host) ? ' : cette machine seulement ; HOST=0.0.0.0 pour le réseau' : ''})`,
@@ -63,7 +70,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   ];
   if (demoAccounts) {
     lines.push(`Territoire de démonstration chargé (Loire-Atlantique). Comptes, mot de passe « ${DEMO_PASSWORD} » :`);
-    for (const account of demoAccounts) lines.push(`  ${account.email.padEnd(32)} ${account.role.padEnd(11)} ${account.organisation}`);
+    for (const account of demoAccounts) lines.push(`  ${account.email.padEnd(32)} ${(ROLE_LABELS[account.role as Role] ?? account.role).padEnd(24)} ${account.organisation}`);
   } else if (loadDemo) {
     lines.push(`Base existante : comptes de démonstration inchangés (mot de passe « ${DEMO_PASSWORD} », voir « inclusif users list »).`);
   }

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { SYSTEM_PRINCIPAL } from '../accounts/domain/principal.js';
 import { importPlaces } from '../places/use-cases/import.js';
 import { SERVICES } from '../places/domain/standard.js';
+import { ofName } from '../shared/french.js';
 
 export interface DemoPlace {
   name: string;

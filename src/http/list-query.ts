@@ -105,3 +105,13 @@ export function listView(path: string, list: ListQuery, definitions: readonly Fi
     action: path,
   };
 }
+
+/** A period filter (« du », « au », both included) whose start comes after its end is refused. */
+export function checkPeriod(list: ListQuery, from = 'du', to = 'au'): void {
+  const start = list.filters[from];
+  const end = list.filters[to];
+  if (start && end && start > end) throw invalid(`La période est à l’envers : le ${start.split('-').reverse().join('/')} vient après le ${end.split('-').reverse().join('/')}.`, 'filtre_periode');
+}
+
+/** A select's value as an id ('' → undefined); the select only offers ids, so anything else was refused already. */
+export const selectedId = (value: string | undefined): number | undefined => (value ? Number(value) : undefined);

@@ -23,6 +23,7 @@ export const OPENAPI_TAGS = [
   { name: 'remboursements', description: 'Remboursement des lieux : coordonnées bancaires (deux personnes), remboursements par lots, relevés, virements SEPA.' },
   { name: 'diagnostic', description: 'Kit d’intervention rapide — diagnostic adaptatif sans compte : questions, résultat, orientation vers les lieux.' },
   { name: 'accompagnements', description: 'Kit d’intervention rapide — ateliers et accompagnements enregistrés par un médiateur, chèques des participants encaissés.' },
+  { name: 'notifications', description: 'Notifications : ce qui attend la personne (demandes de label, coordonnées bancaires, carnets qui expirent) et les informations qui la concernent, lues ou non.' },
 ];
 
 /** The body of every refusal (the error handler of src/app.ts): a stable code and a French message. */
@@ -56,19 +57,26 @@ const SUCCESS: Record<string, string> = {
 };
 
 /** The refusals of a route that needs a token: invalid request, no token, not allowed, and those named. */
-export function apiErrors<const S extends RefusalStatus>(...statuses: S[]): Record<400 | 401 | 403 | S, typeof apiError> {
+export function apiErrors<const S extends RefusalStatus = never>(...statuses: S[]): Record<400 | 401 | 403 | S, typeof apiError> {
   return publicApiErrors<RefusalStatus>(400, 401, 403, ...statuses) as Record<400 | 401 | 403 | S, typeof apiError>;
 }
 
 /** The refusals of a route open without a token: only those named. */
-export function publicApiErrors<const S extends RefusalStatus>(...statuses: S[]): Record<S, typeof apiError> {
+export function publicApiErrors<const S extends RefusalStatus = never>(...statuses: S[]): Record<S, typeof apiError> {
   return Object.fromEntries(statuses.map((status) => [status, apiError])) as Record<S, typeof apiError>;
 }
 
-/** A file answer (CSV, PDF, XML): documented by its media type, sent as is (not serialised). */
-export function fileResponse(mediaType: string, description: string) {
-  return { description, content: { [mediaType]: { schema: z.string().describe(description) } } };
+/** A file answer (CSV, PDF, XML): documented by its media type, sent as is (a string, a buffer or a stream, never serialised). */
+export function fileResponse(mediaTypes: string | string[], description: string) {
+  const file = (mediaType: string) => z.any().meta({ type: 'string', ...(mediaType.startsWith('text/') || mediaType.endsWith('xml') || mediaType.endsWith('json') ? {} : { format: 'binary' }), description });
+  return { description, content: Object.fromEntries(([] as string[]).concat(mediaTypes).map((mediaType) => [mediaType, { schema: file(mediaType) }])) };
 }
+
+/**
+ * An object whose named fields are documented and checked, and whose other fields are let through (not stripped):
+ * for answers built by a use case that may gain fields. Typed as a plain object, so that interfaces fit.
+ */
+export const openObject = <T extends z.ZodRawShape>(shape: T): z.ZodObject<T> => z.looseObject(shape) as unknown as z.ZodObject<T>;
 
 /** An ISO 8601 date-time, as the API writes every instant. */
 export const isoDateTime = z.string().describe('date et heure ISO 8601 (UTC)');

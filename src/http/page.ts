@@ -45,11 +45,31 @@ export function navigationFor(principal: Principal | null): NavigationLink[] {
   return links;
 }
 
-export function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What waits on a signed-in person, for the header (set by app.ts: the notifications context, one query). */
+    headerNotificationCount?: (principal: Principal) => Promise<number>;
+  }
+}
+
+/** The header's count; a page that has it already passes `notificationCount`. A failure only hides the number. */
+async function headerCount(request: FastifyRequest, data: Record<string, unknown>): Promise<number | null> {
+  if (typeof data.notificationCount === 'number') return data.notificationCount;
+  const count = request.server.headerNotificationCount;
+  if (!request.principal || request.principal.system || !count) return null;
+  return count(request.principal).catch((error: unknown) => {
+    request.log.warn({ err: error }, 'compte des notifications');
+    return null;
+  });
+}
+
+export async function renderPage(request: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
   const flash = takeFlash(request, reply);
+  const notificationCount = await headerCount(request, data);
   return reply.status(status).view(template, {
     ...(flash ? { [flash.kind]: flash.message } : {}),
     ...data,
+    notificationCount,
     principal: request.principal,
     navigation: navigationFor(request.principal),
     csrfToken: reply.generateCsrf(),

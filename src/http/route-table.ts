@@ -10,6 +10,8 @@ import { PLACES_ROUTES } from '../places/http/route-policies.js';
 import { REIMBURSEMENT_PERMISSIONS } from '../reimbursement/domain/policies.js';
 import { REIMBURSEMENT_ROUTES } from '../reimbursement/http/route-policies.js';
 import { TERRITORIES_ROUTES } from '../territories/http/route-policies.js';
+import { NOTIFICATIONS_PERMISSIONS } from '../notifications/domain/policies.js';
+import { NOTIFICATIONS_ROUTES } from '../notifications/http/route-policies.js';
 import type { RoutePolicies } from './policy-gate.js';
 
 /** The platform's own public routes: home page, static files, health, the OpenAPI document. */
@@ -33,6 +35,7 @@ export const PERMISSION_SECTIONS: { title: string; table: PermissionTable }[] = 
   { title: 'Lieux de médiation et labels', table: PLACES_PERMISSIONS },
   { title: 'Remboursement des lieux', table: REIMBURSEMENT_PERMISSIONS },
   { title: 'Kit d’intervention rapide', table: KIT_PERMISSIONS },
+  { title: 'Notifications', table: NOTIFICATIONS_PERMISSIONS },
 ];
 
 export const ALL_PERMISSIONS: PermissionTable = Object.assign({}, ...PERMISSION_SECTIONS.map((s) => s.table));
@@ -45,4 +48,5 @@ export const ALL_ROUTES: RoutePolicies = {
   ...PLACES_ROUTES,
   ...REIMBURSEMENT_ROUTES,
   ...KIT_ROUTES,
+  ...NOTIFICATIONS_ROUTES,
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireApiPrincipal } from '../../http/auth.js';
+import { apiErrors, iso, isoDateTime, openObject, publicApiErrors } from '../../http/openapi.js';
 import { idParam } from '../../http/ids.js';
 import { getAccompaniment, recordAccompaniment } from '../use-cases/accompaniments.js';
 import { answerDiagnostic, getDiagnostic, startDiagnostic, type DiagnosticView } from '../use-cases/diagnostics.js';
@@ -80,8 +81,9 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['diagnostic'],
         summary: 'Commencer un diagnostic (sans compte possible). Avec le numéro et le code secret d’un carnet remis : deuxième diagnostic, pour mesurer les progrès',
+        description: 'Crée un diagnostic anonyme (son identifiant aléatoire est la seule clé pour le reprendre) et renvoie la première question : les obstacles d’abord, puis les compétences sur l’échelle du CRCN. Avec un carnet remis (numéro et code secret), c’est un deuxième diagnostic lié au carnet. 30 par minute au plus.',
         body: z.object({ bookletNumber: z.string().max(20).optional(), bookletPin: z.string().max(8).optional() }).optional(),
-        response: { 201: diagnosticSchema },
+        response: { 201: diagnosticSchema, ...publicApiErrors(400, 404, 409, 422, 429) },
         security: [{}, { bearer: [] }],
       },
     },
@@ -97,9 +99,10 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['diagnostic'],
         summary: 'Répondre à la question en cours ; renvoie la suivante, ou le résultat quand le diagnostic est terminé',
+        description: 'Enregistre la réponse à la question en cours (questionId doit être celle-ci ; une réponse répétée est sans effet) et renvoie le diagnostic : la question suivante, ou, quand il n’y a plus rien à demander, les niveaux, les obstacles et la recommandation, figés.',
         params: z.object({ id: uuid }),
         body: z.object({ questionId: z.string().max(60), answer: z.union([z.string().max(20), z.array(z.string().max(20)).max(10)]).describe('identifiant du choix (« nsp » : je ne sais pas), ou liste pour une question à choix multiples') }),
-        response: { 200: diagnosticSchema },
+        response: { 200: diagnosticSchema, ...publicApiErrors(400, 404, 409, 422) },
         security: [{}, { bearer: [] }],
       },
     },
@@ -115,9 +118,10 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['diagnostic'],
         summary: 'Un diagnostic : la question en cours, ou le résultat et la recommandation ; avec « near », les lieux conseillés les plus proches',
+        description: 'Le diagnostic tel qu’il en est. Terminé, avec near (commune, code postal ou coordonnées) ou la commune donnée au début : les lieux labellisés acceptant le pass les plus proches pour les ateliers conseillés, et ceux qui aident aux démarches.',
         params: z.object({ id: uuid }),
         querystring: z.object({ near: z.string().max(100).optional().describe('commune, code postal ou « lat,lon »') }),
-        response: { 200: diagnosticSchema },
+        response: { 200: diagnosticSchema, ...publicApiErrors(400, 404) },
         security: [{}, { bearer: [] }],
       },
     },
@@ -136,6 +140,7 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['accompagnements'],
         summary: 'Enregistrer un accompagnement individuel ou un atelier collectif ; les chèques des participants sont encaissés dans la même transaction (tout ou rien)',
+        description: 'Le médiateur d’un lieu enregistre la séance (date, durée, thèmes) et ses participants (30 au plus) : le chèque de chacun est encaissé dans la même transaction, ou relié s’il l’a déjà été au lieu ; au moindre refus rien n’est enregistré. Autonomie observée et orientation par participant, sans nom. Journalisé.',
         body: z.object({
           kind: z.enum(Object.keys(ACCOMPANIMENT_KINDS) as ['individual', 'workshop']),
           placeId: z.number().int().positive(),
@@ -146,6 +151,7 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
         }),
         response: {
           201: z.object({ id: z.number(), redeemed: z.array(z.object({ code: z.string(), amountCents: z.number() })), linked: z.array(z.string()), anonymous: z.number() }),
+          ...apiErrors(404, 409, 410, 422),
         },
       },
     },
@@ -154,7 +160,31 @@ export const kitApi: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/accompaniments/:id',
-    { schema: { tags: ['accompagnements'], summary: 'Un accompagnement de ma structure et ses participants', params: z.object({ id: idParam }) } },
-    async (request) => getAccompaniment(db, secret, requireApiPrincipal(request), request.params.id),
+    {
+      schema: {
+        tags: ['accompagnements'],
+        summary: 'Un accompagnement de ma structure et ses participants',
+        description: 'Une séance enregistrée par un lieu de ma structure : type, lieu, date, durée, thèmes, et pour chaque participant le chèque encaissé, l’autonomie observée et l’orientation.',
+        params: z.object({ id: idParam }),
+        response: {
+          200: openObject({
+            id: z.number(),
+            kind: z.string().describe('individual ou workshop'),
+            kindLabel: z.string(),
+            placeName: z.string(),
+            date: z.string().describe('AAAA-MM-JJ'),
+            durationMinutes: z.number(),
+            themes: z.array(z.string()),
+            recordedAt: isoDateTime,
+            participants: z.array(openObject({ code: z.string().nullable(), amountCents: z.number().nullable(), autonomy: z.number().nullable(), referral: z.string().nullable() })),
+          }),
+          ...apiErrors(404),
+        },
+      },
+    },
+    async (request) => {
+      const details = await getAccompaniment(db, secret, requireApiPrincipal(request), request.params.id);
+      return { ...details, recordedAt: iso(details.recordedAt) };
+    },
   );
 };

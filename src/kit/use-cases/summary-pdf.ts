@@ -2,6 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import { formatBookletNumber } from '../../pass/domain/booklet-number.js';
 import { formatDistance } from '../../places/domain/geo.js';
+import { elide } from '../../shared/french.js';
 import { LEVEL_WORDS } from '../domain/topics.js';
 import { WHAT_TO_BRING, type DiagnosticSummary } from './summary.js';
 

@@ -27,6 +27,12 @@ export const NOTIFYING_ACTIONS = {
   'booklets.allocated': 'booklets_allocated',
 } as const satisfies Record<string, NotificationKind>;
 
+/**
+ * The permission actions whose routes write those journal rows: after one of them succeeds, the dispatcher runs at
+ * once (the periodic run catches the rest: the command line, a crash). Other routes do not wake it up.
+ */
+export const NOTIFYING_POLICIES: ReadonlySet<string> = new Set(['label.apply', 'bank.enter', 'order.payment', 'booklets.allocate']);
+
 export const KIND_CATEGORY: Record<NotificationKind, NotificationCategory> = {
   label_application: 'todo',
   bank_details: 'todo',

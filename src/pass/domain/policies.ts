@@ -37,6 +37,12 @@ export const PASS_PERMISSIONS = {
   'vouchers.expire': { label: 'faire expirer les chèques échus', scopes: { admin: 'all' } },
   'ledger.verify': { label: 'vérifier le grand livre', scopes: { admin: 'all' } },
   'operator.console': { label: 'console de l’opérateur', scopes: { admin: 'all' } },
+  'voucher.search': {
+    label: 'chercher un chèque ou un carnet par son code ou son numéro, lister les chèques (statut, historique)',
+    scopes: { admin: 'all' },
+    conditions: 'les codes des chèques et l’historique complet ne sont montrés qu’à l’opérateur',
+  },
+  'report.index': { label: 'voir la liste des financeurs et le lien vers le rapport de chacun', scopes: { admin: 'all' } },
 } satisfies PermissionTable;
 
 /** What the PIN rule needs of a booklet. */
@@ -70,6 +76,19 @@ export const canDecideCofunding = (principal: Principal, cofunderOrganisationId:
   allows(principal, PASS_PERMISSIONS['programme.cofunding.decide'], { organisationIds: [cofunderOrganisationId] });
 
 export const canCreateProgramme = (principal: Principal): boolean => allows(principal, PASS_PERMISSIONS['programme.create']);
+
+/** The operator's search and list of vouchers and booklets: codes and whole histories, the operator only. */
+export const canSearchVouchers = (principal: Principal): boolean => allows(principal, PASS_PERMISSIONS['voucher.search']);
+
+/** The index of every funder's report: the operator only (each funder reaches its own report from its menu). */
+export const canListFunderReports = (principal: Principal): boolean => allows(principal, PASS_PERMISSIONS['report.index']);
+
+/**
+ * The desk's action on a voucher's page (/c/{code}): offered at the places of the organisations where the principal
+ * is a mediator; the redemption guards (redemption-guards.ts) still decide when the form is sent.
+ */
+export const canRedeemAt = (principal: Principal | null, placeOrganisationId: number | null): boolean =>
+  allows(principal, PASS_PERMISSIONS['voucher.redeem'], { organisationIds: [placeOrganisationId] });
 
 /** A redemption is taken back by the mediators of the place that redeemed the voucher, nobody else. */
 export const canUndoRedemption = (principal: Principal, placeOrganisationId: number | null): boolean =>

@@ -30,6 +30,11 @@ import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js
 import { verifyVoucherCode } from '../domain/voucher-code.js';
 import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
 import { printableBooklets } from '../use-cases/print/printable.js';
+import { randomUUID } from 'node:crypto';
+import { isUuid } from '../../shared/uuid.js';
+import { canStartFollowUp } from '../../kit/use-cases/progress.js';
+import { formatVoucherCode, makeVoucherCode } from '../domain/voucher-code.js';
+import { redeemablePlaces } from '../use-cases/redemption.js';
 
 /** A programme's validity typed in its form: 1 to 60 months, as the API accepts. */
 function validityMonths(value: string): number {
@@ -48,17 +53,51 @@ export const passPages: FastifyPluginAsync = async (app) => {
     return withFormErrors(
       async () => {
         const balance = await bookletBalance(db, secret, number, field(request.body, 'code'));
-        return renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, balance, progress: await bookletProgress(db, balance.bookletId) });
+        return renderPage(request, reply, 'balance.njk', {
+          title: 'Mon carnet', number, balance, progress: await bookletProgress(db, balance.bookletId),
+          // The link to the second diagnostic follows the rule that refuses it before any workshop (kit follow-up.ts).
+          canMeasureProgress: canStartFollowUp({ handed: balance.handed, usedVouchers: balance.used }),
+        });
       },
       ({ message: error, status }) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
     );
   });
 
-  app.get('/c/:code', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+  /**
+   * A voucher's public page (the target of its QR code). A mediator signed in also gets the desk's action for the
+   * places where the policy lets them redeem (canRedeemAt); the redemption guards decide when it is sent.
+   */
+  const voucherPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
     const verdict = verifyVoucherCode(secret, (request.params as { code: string }).code);
     const voucher = verdict.ok ? await publicVoucherView(db, verdict.serial) : null;
-    if (!voucher) return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', error: 'Ce code ne correspond à aucun chèque du pass numérique.' }, 404);
-    return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', voucher });
+    if (!verdict.ok || !voucher) return renderPage(request, reply, 'voucher.njk', { title: 'Chèque du pass numérique', error: 'Ce code ne correspond à aucun chèque du pass numérique.' }, 404);
+    const places = voucher.usable ? await redeemablePlaces(db, request.principal) : [];
+    const code = formatVoucherCode(makeVoucherCode(secret, verdict.serial));
+    return renderPage(request, reply, 'voucher.njk', {
+      title: 'Chèque du pass numérique',
+      voucher,
+      // A fresh key per form shown: the same form sent twice (a double tap, a reload) redeems once and answers the same.
+      desk: places.length ? { code, places, key: randomUUID() } : null,
+      ...extra,
+    }, status);
+  };
+
+  app.get('/c/:code', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => voucherPage(request, reply));
+
+  app.post('/c/:code/encaissement', { config: { rateLimit: { max: 30, timeWindow: 60_000 } } }, async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    if (!hasRole(principal, 'mediator')) throw forbidden('Cette action est réservée aux médiateurs d’un lieu.');
+    const key = field(request.body, 'cle');
+    return withFormErrors(
+      async () => {
+        const placeId = await resolvePlace(db, principal, optionalFormId(field(request.body, 'placeId'), 'Le lieu'));
+        const { result } = await redeemVoucher(app.platform, principal, (request.params as { code: string }).code, placeId, isUuid(key) ? `c:${key}` : undefined)
+          .catch((error) => limitRefusals(db, principal, error));
+        return redirectWithFlash(reply, `/c/${result.code}`, `Chèque ${result.code} encaissé à « ${result.place.name} » : ${formatEuros(result.amountCents)} (${result.programme.name}).`);
+      },
+      ({ message: error, status }) => voucherPage(request, reply, { error, chosenPlaceId: field(request.body, 'placeId') }, status),
+    );
   });
 
   app.get('/commandes/:id/carnets.pdf', async (request, reply) => {

@@ -37,6 +37,7 @@ export const PASS_ROUTES: RoutePolicies = {
   'GET /carnet': 'booklet.balance',
   'POST /carnet': 'booklet.balance',
   'GET /c/:code': 'voucher.public',
+  'POST /c/:code/encaissement': 'voucher.redeem',
   'POST /api/v1/vouchers/:code/redeem': 'voucher.redeem',
   'DELETE /api/v1/vouchers/:code/redemption': 'voucher.undo',
   'GET /encaisser': 'voucher.redeem',
@@ -50,4 +51,7 @@ export const PASS_ROUTES: RoutePolicies = {
   'POST /admin/expiration': 'vouchers.expire',
   'GET /api/v1/ledger/verify': 'ledger.verify',
   'GET /admin': 'operator.console',
+  'GET /admin/recherche': 'voucher.search',
+  'GET /admin/cheques': 'voucher.search',
+  'GET /admin/rapports': 'report.index',
 };

@@ -7,7 +7,10 @@ import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
 import { normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
 import { getOrder, lockOrder } from './orders.js';
+import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
+import { readPage } from '../../shared/paged-query.js';
 import { getProgramme } from './programmes.js';
+import { plural } from '../../shared/french.js';
 
 export interface BookletSummary {
   id: number;
@@ -67,6 +70,32 @@ export async function listAllocatedBooklets(db: Kysely<DB>, principal: Principal
     .orderBy('b.id')
     .limit(limit)
     .execute();
+}
+
+/** The states a booklets list filters on (/carnets): to hand, handed, locked by wrong PINs, past its validity. */
+export const BOOKLET_STATES = { a_remettre: 'À remettre', remis: 'Remis', bloque: 'Bloqué (codes secrets erronés)', expire: 'Expiré' } as const;
+export type BookletState = keyof typeof BOOKLET_STATES;
+
+export interface BookletFilters {
+  state?: BookletState;
+  programmeId?: number;
+  /** Part of the number, as printed or typed (spaces and dashes ignored). */
+  number?: string;
+}
+
+/** One page of the booklets in a prescriber's drawer (listAllocatedBooklets' rule and order), filtered, with their count. */
+export async function listAllocatedBookletsPage(db: Kysely<DB>, principal: Principal, filters: BookletFilters, request: PageRequest): Promise<{ booklets: BookletSummary[]; page: Page }> {
+  const organisations = [...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')];
+  if (organisations.length === 0) return { booklets: [], page: paginate(0, request) };
+  let query = bookletSummaries(db).where('b.allocated_organisation_id', 'in', organisations).orderBy(sql`b.handed_at is not null`).orderBy('b.id');
+  if (filters.state === 'a_remettre') query = query.where('b.handed_at', 'is', null);
+  if (filters.state === 'remis') query = query.where('b.handed_at', 'is not', null);
+  if (filters.state === 'bloque') query = query.where('b.locked_at', 'is not', null);
+  if (filters.state === 'expire') query = query.where('o.expires_at', '<=', new Date());
+  if (filters.programmeId !== undefined) query = query.where('b.programme_id', '=', filters.programmeId);
+  if (filters.number) query = query.where('b.number', 'like', `%${normaliseBookletNumber(filters.number).replace(/[^0-9]/g, '') || 'x'}%`);
+  const { rows, page } = await readPage(query, request);
+  return { booklets: rows, page };
 }
 
 export async function findBookletByNumber(db: Kysely<DB>, input: string) {

@@ -6,6 +6,8 @@ import { recordAudit } from '../../shared/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { splitByShares } from '../../shared/money.js';
 import { postLedgerTransaction } from './ledger.js';
+import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
+import { parisDayAfter, parisDayStart, readPage } from '../../shared/paged-query.js';
 import { getProgramme } from './programmes.js';
 
 export const MAX_BOOKLETS_PER_ORDER = 200_000;
@@ -106,6 +108,32 @@ export async function listOrders(db: Kysely<DB>, principal: Principal): Promise<
     query = query.where('orders.funder_organisation_id', 'in', funders);
   }
   return query.execute();
+}
+
+export interface OrderFilters {
+  status?: OrderRow['status'];
+  programmeId?: number;
+  funderOrganisationId?: number;
+  /** Placed from this day (AAAA-MM-JJ, Paris), and up to that day, both included. */
+  from?: string;
+  to?: string;
+}
+
+/** One page of the orders the principal sees (listOrders' rule), filtered, newest first, with their count. */
+export async function listOrdersPage(db: Kysely<DB>, principal: Principal, filters: OrderFilters, request: PageRequest): Promise<{ orders: OrderView[]; page: Page }> {
+  let query = ordersQuery(db).orderBy('orders.id', 'desc');
+  if (!isAdmin(principal)) {
+    const funders = organisationsWithRole(principal, 'funder');
+    if (funders.length === 0) return { orders: [], page: paginate(0, request) };
+    query = query.where('orders.funder_organisation_id', 'in', funders);
+  }
+  if (filters.status) query = query.where('orders.status', '=', filters.status);
+  if (filters.programmeId !== undefined) query = query.where('orders.programme_id', '=', filters.programmeId);
+  if (filters.funderOrganisationId !== undefined) query = query.where('orders.funder_organisation_id', '=', filters.funderOrganisationId);
+  if (filters.from) query = query.where('orders.placed_at', '>=', parisDayStart(filters.from));
+  if (filters.to) query = query.where('orders.placed_at', '<', parisDayAfter(filters.to));
+  const { rows, page } = await readPage(query, request);
+  return { orders: rows, page };
 }
 
 export async function getOrder(db: Kysely<DB>, principal: Principal, orderId: number): Promise<OrderView> {

@@ -9,7 +9,7 @@ import type { DB } from '../../db/schema.js';
 import { organisationsWithRole, requireOrganisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
-import { canUndoRedemption } from '../domain/policies.js';
+import { canRedeemAt, canUndoRedemption } from '../domain/policies.js';
 import { codeRefusal, explainRefusal } from '../domain/redemption-rules.js';
 import { formatVoucherCode, makeVoucherCode, verifyVoucherCode } from '../domain/voucher-code.js';
 import { postLedgerTransaction } from './ledger.js';
@@ -268,4 +268,25 @@ export async function listRedemptions(db: Kysely<DB>, secret: string, principal:
     programmeName: row.programme_name,
     bookletNumber: row.number,
   }));
+}
+
+export interface RedeemablePlace {
+  id: number;
+  name: string;
+  commune: string;
+}
+
+/** The active places where the principal may redeem (canRedeemAt), for the choice of the desk's forms; none for others. */
+export async function redeemablePlaces(db: Kysely<DB>, principal: Principal | null): Promise<RedeemablePlace[]> {
+  const organisations = principal ? organisationsWithRole(principal, 'mediator') : [];
+  if (organisations.length === 0) return [];
+  const rows = await db
+    .selectFrom('places')
+    .select(['id', 'name', 'commune_name', 'organisation_id'])
+    .where('organisation_id', 'in', organisations)
+    .where('active', '=', true)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return rows.filter((row) => canRedeemAt(principal, row.organisation_id)).map((row) => ({ id: row.id, name: row.name, commune: row.commune_name }));
 }

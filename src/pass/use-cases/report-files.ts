@@ -4,6 +4,7 @@ import { type CsvCell, euros, frenchCsv } from '../../shared/csv.js';
 import { formatEuros } from '../../shared/money.js';
 import { formatNumber, ofInstitution, plural } from '../../shared/french.js';
 import type { FunderReport, ReachGroup } from './report.js';
+import { frenchDay } from '../../shared/dates.js';
 
 const percent = (bp: number) => `${(bp / 100).toLocaleString('fr-FR')} %`;
 const count = (group: ReachGroup) => (group.booklets === null ? 'moins de 3' : group.booklets);

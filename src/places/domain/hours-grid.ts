@@ -76,14 +76,19 @@ export function parseTime(text: string, end: boolean): string | null {
 const ordinal = (index: number) => (index === 0 ? '1re' : `${index + 1}e`);
 
 /**
- * Reads the grid as typed: a day ticked closed is closed whatever its times; a range with neither time is ignored;
- * otherwise both times are needed, the end after the start, and the second range after the first.
+ * Reads the grid as typed: a day without any time is closed; a day ticked closed must have no time (ticked with
+ * times, the person meant one or the other: asked rather than guessed); a range needs both times, the end after the
+ * start, and the second range after the first.
  */
 export function readTypedGrid(typed: TypedGrid): { grid: HoursGrid; errors: GridError[] } {
   const errors: GridError[] = [];
   const days = WEEKDAYS.map((weekday, day) => {
     const input = typed.days[day];
-    if (!input || input.closed) return [];
+    if (!input) return [];
+    if (input.closed) {
+      if (input.ranges.some((r) => r.from.trim() || r.to.trim())) errors.push({ day, reason: `${weekday.name} : décochez « fermé » ou effacez les heures` });
+      return [];
+    }
     const ranges: TimeRange[] = [];
     input.ranges.slice(0, MAX_RANGES_PER_DAY).forEach((range, index) => {
       const fromText = range.from.trim();
@@ -115,11 +120,12 @@ export function readTypedGrid(typed: TypedGrid): { grid: HoursGrid; errors: Grid
   return { grid: { days, publicHolidaysClosed: typed.publicHolidaysClosed }, errors };
 }
 
-/** The grid as the form shows it. */
+/** The grid as the form shows it: closed days ticked, unless no day is open (a blank grid to fill in). */
 export function typedFromGrid(grid: HoursGrid): TypedGrid {
+  const anyOpen = grid.days.some((ranges) => ranges.length > 0);
   return {
     days: grid.days.map((ranges) => ({
-      closed: ranges.length === 0,
+      closed: anyOpen && ranges.length === 0,
       ranges: Array.from({ length: MAX_RANGES_PER_DAY }, (_, i) => ranges[i] ?? { from: '', to: '' }),
     })),
     publicHolidaysClosed: grid.publicHolidaysClosed,

@@ -5,11 +5,12 @@ import { hubDepartements, isAdmin, type Principal } from '../../accounts/domain/
 export const PLACES_PERMISSIONS = {
   'place.search': { label: 'chercher des lieux, voir la fiche publique d’un lieu, les communes', scopes: { anonymous: 'all' } },
   'place.export': { label: 'exporter les lieux au standard national (données ouvertes)', scopes: { anonymous: 'all' } },
+  'place.hours.preview': { label: 'traduire une grille d’horaires en valeur OpenStreetMap (aperçu du formulaire d’un lieu)', scopes: { anonymous: 'all' } },
   'place.create': { label: 'enregistrer un lieu', scopes: { mediator: 'own', hub: 'territory', admin: 'all' } },
   'place.edit': { label: 'modifier la fiche d’un lieu', scopes: { mediator: 'own', hub: 'territory', admin: 'all' } },
   'place.mine': { label: 'voir les lieux de sa structure', scopes: { mediator: 'own' } },
   'place.import': { label: 'importer des lieux', scopes: { hub: 'territory', admin: 'all' }, conditions: 'chaque ligne du fichier doit être dans le territoire du hub' },
-  'place.duplicates': { label: 'examiner les doublons probables', scopes: { hub: 'territory', admin: 'all' } },
+  'place.duplicates': { label: 'examiner les doublons probables, les déclarer distincts, désactiver ou fusionner champ par champ', scopes: { hub: 'territory', admin: 'all' }, conditions: 'les deux fiches de la paire doivent être dans le territoire du hub' },
   'label.criteria.read': { label: 'lire la grille de labellisation', scopes: { anonymous: 'all' } },
   'label.criteria.manage': { label: 'modifier la grille de labellisation', scopes: { admin: 'all' } },
   'label.history.read': { label: 'voir la demande de label d’un lieu et l’historique des décisions', scopes: { mediator: 'own', hub: 'territory', admin: 'all' } },

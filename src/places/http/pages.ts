@@ -16,9 +16,13 @@ import { listOpenDuplicates, reviewDuplicate } from '../use-cases/duplicates.js'
 import { importPlaces, type ImportReport } from '../use-cases/import.js';
 import { applyForLabel, DEFAULT_LABEL_YEARS, decideLabel, LABEL_STATUS_TEXT, labelHistory, labelsToReview, listCriteria, saveCriterion, type LabelDecision } from '../use-cases/labels.js';
 import { searchParams, toSearchQuery } from './query-params.js';
-import { searchPlaces } from '../use-cases/search.js';
+import { isCoordinates, searchPlaces } from '../use-cases/search.js';
+import { communeFieldInput, communeFieldView, type CommuneFieldSpec } from '../../http/commune-field.js';
+import { COMMUNE_KINDS, TERRITORY_KINDS } from '../../territories/domain/commune-resolver.js';
+import { resolveCommuneField } from '../../territories/use-cases/resolve.js';
 import { RADIUS_CHOICES, searchView } from './search-view.js';
-import { createPlace, getPlace, placesOfOrganisations, PlaceValidationError, programmesOpenToPlace, updatePlace, type PlaceRow } from '../use-cases/store.js';
+import { createPlace, getPlace, placesOfOrganisations, PlaceValidationError, programmesForNewPlace, programmesOpenToPlace, updatePlace, type PlaceRow } from '../use-cases/store.js';
+import { gridView, hoursEcho, hoursFormOf, hoursGridInput, type HoursForm } from './hours-form.js';
 
 const CHOICES = {
   services: SERVICES,
@@ -48,6 +52,7 @@ function placeInput(body: unknown) {
       stepFreeAccess: field(body, 'step_free_access') === 'oui' ? true : field(body, 'step_free_access') === 'non' ? false : null,
       accessibilityNotes: field(body, 'accessibility_notes') || null,
       programmeIds: values(body, 'programmes').map(Number).filter((n) => n > 0),
+      hoursGrid: hoursGridInput(body),
     },
   };
 }
@@ -57,12 +62,13 @@ function formOf(place: PlaceRow, programmeIds: number[]) {
     nom: place.name, adresse: place.address, complement_adresse: place.address_complement ?? '', code_postal: place.postal_code, commune: place.commune_name,
     latitude: place.coordinates_from_commune ? '' : String(place.latitude), longitude: place.coordinates_from_commune ? '' : String(place.longitude),
     telephone: place.phone ? formatPhoneForPeople(place.phone) : '', courriels: place.emails.join('|'), site_web: place.websites.join('|'),
-    horaires: place.opening_hours ?? '', presentation_resume: place.summary ?? '', presentation_detail: place.description ?? '',
+    presentation_resume: place.summary ?? '', presentation_detail: place.description ?? '',
     prise_rdv: place.booking_url ?? '', fiche_acces_libre: place.accessibility_url ?? '',
     services: place.services, publics_specifiquement_adresses: place.publics, prise_en_charge_specifique: place.specific_support,
     frais_a_charge: place.costs, modalites_acces: place.access_modes, modalites_accompagnement: place.support_modes,
     step_free_access: place.step_free_access === null ? '' : place.step_free_access ? 'oui' : 'non', accessibility_notes: place.accessibility_notes ?? '',
     programmes: programmeIds,
+    ...hoursFormOf(place.opening_hours),
   };
 }
 
@@ -71,10 +77,15 @@ function echoForm(body: unknown) {
   for (const name of [...TEXT_FIELDS, 'accessibility_notes', 'step_free_access', 'pivot']) form[name] = field(body, name);
   for (const name of Object.keys(CHOICES)) form[name] = values(body, name);
   form.programmes = values(body, 'programmes').map(Number);
-  return form;
+  return { ...form, ...hoursEcho(body) };
 }
 
-const fieldErrorsOf = (error: unknown) => (error instanceof PlaceValidationError ? Object.fromEntries(error.fieldErrors.map((e) => [e.field, e.reason])) : {});
+/** Each field's reasons, joined when a field has several (the week grid's days). */
+const fieldErrorsOf = (error: unknown) => {
+  const errors: Record<string, string> = {};
+  if (error instanceof PlaceValidationError) for (const e of error.fieldErrors) errors[e.field] = errors[e.field] ? `${errors[e.field]} ; ${e.reason}` : e.reason;
+  return errors;
+};
 
 function addYears(date: string, years: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -83,6 +94,9 @@ function addYears(date: string, years: number): string {
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** The search's starting point: any commune, arrondissement or département, a postal code, or coordinates. */
+const NEAR_FIELD: CommuneFieldSpec = { name: 'near', label: 'Commune ou code postal', hint: 'Par exemple 44000, Nantes, Loire-Atlantique, ou des coordonnées « 47.21,-1.55 »', required: true, kinds: TERRITORY_KINDS };
 
 const LABEL_NOT_FOUND = 'Cette demande de label n’existe pas sur votre territoire, ou elle a déjà été remplacée.';
 
@@ -95,10 +109,18 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const form = { near: typeof query.near === 'string' ? query.near : '', radiusKm: String(query.radiusKm ?? ''), service: values(query, 'service'), public: values(query, 'public'),
       supportMode: values(query, 'supportMode'), cost: typeof query.cost === 'string' ? query.cost : '', accessible: Boolean(query.accessible), openNow: Boolean(query.openNow),
       acceptsPass: Boolean(query.acceptsPass), programme: typeof query.programme === 'string' ? query.programme : '' };
-    const page = { title: 'Trouver un lieu de médiation numérique', form, radiusChoices: RADIUS_CHOICES, services: SERVICES, publics: PUBLICS, supportModes: SUPPORT_MODES, mapTiles: config.mapTilesUrl, mapAttribution: config.mapAttribution };
+    const page = { nearField: communeFieldView(NEAR_FIELD, { value: form.near }), title: 'Trouver un lieu de médiation numérique', form, radiusChoices: RADIUS_CHOICES, services: SERVICES, publics: PUBLICS, supportModes: SUPPORT_MODES, mapTiles: config.mapTilesUrl, mapAttribution: config.mapAttribution };
     // Something typed, or the position « Autour de moi » filled in (public/geolocation.js).
     if (!form.near && !(query.lat && query.lng)) return renderPage(request, reply, 'places-search.njk', page);
     if (!parsed.success) return renderPage(request, reply, 'places-search.njk', { ...page, error: 'La recherche contient une valeur inconnue : vérifiez les filtres.' }, 400);
+    // The commune resolver first: a text naming several places comes back with the choice (autocomplete without JavaScript).
+    if (parsed.data.near && !isCoordinates(parsed.data.near)) {
+      const outcome = await resolveCommuneField(db, communeFieldInput(query, 'near'), { kinds: TERRITORY_KINDS });
+      page.nearField = communeFieldView(NEAR_FIELD, { value: parsed.data.near, outcome });
+      if (outcome.status === 'ambiguous') return renderPage(request, reply, 'places-search.njk', page);
+      if (outcome.status === 'none') return renderPage(request, reply, 'places-search.njk', { ...page, error: outcome.message }, 404);
+      if (outcome.status === 'resolved') parsed.data.near = form.near = outcome.candidate.label;
+    }
     try {
       const search = await searchPlaces(db, toSearchQuery(parsed.data));
       return renderPage(request, reply, 'places-search.njk', { ...page, search, view: searchView(parsed.data, search) });
@@ -132,14 +154,16 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     renderPage(request, reply, 'place-form.njk', {
       title: data.placeId ? 'Modifier la fiche du lieu' : 'Enregistrer un lieu',
       choices: CHOICES,
-      programmes: data.placeId ? await programmesOpenToPlace(db, data.placeId) : [],
+      // On creation the commune is not known yet: the programmes of the principal's départements, checked on save.
+      programmes: data.placeId ? await programmesOpenToPlace(db, data.placeId) : await programmesForNewPlace(db, request.principal!),
+      hoursGrid: gridView((data.form as Partial<HoursForm>).grille ?? hoursFormOf(null).grille, Boolean(data.errors?.horaires)),
       ...data,
     }, status);
 
   app.get('/lieux/nouveau', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    return formPage(request, reply, { form: { services: [], programmes: [] } });
+    return formPage(request, reply, { form: { services: [], programmes: [], ...hoursFormOf(null) } });
   });
 
   app.post('/lieux/nouveau', async (request, reply) => {

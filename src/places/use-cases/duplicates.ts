@@ -67,13 +67,17 @@ export interface DuplicatePair {
 const pairLabel = (status: LabelStatus | null, validFrom: string | null, validUntil: string | null, valid: boolean | null): PairLabel | null =>
   status === null ? null : { status, statusText: LABEL_STATUS_TEXT[status], validFrom, validUntil, valid: Boolean(valid) };
 
-/** The place's latest label record (as currentLabel in labels.ts reads it), joined beside the place. */
-const latestLabel = (placeColumn: 'a.id' | 'b.id') => (eb: { selectFrom: Kysely<DB>['selectFrom'] }) =>
-  eb.selectFrom('place_labels as l')
-    .select(['l.status', sql<string | null>`l.valid_from::text`.as('valid_from'), sql<string | null>`l.valid_until::text`.as('valid_until'), sql<boolean>`${sql.raw(labelRecordValidToday('l'))}`.as('valid')])
-    .whereRef('l.place_id', '=', sql.ref(placeColumn))
-    .orderBy('l.id', 'desc')
-    .limit(1);
+interface LabelJson {
+  status: LabelStatus;
+  validFrom: string | null;
+  validUntil: string | null;
+  valid: boolean;
+}
+
+/** The place's latest label record (as currentLabel in labels.ts reads it), as one JSON value beside the place. */
+const latestLabel = (placeColumn: 'a.id' | 'b.id') => sql<LabelJson | null>`(
+  select json_build_object('status', l.status, 'validFrom', l.valid_from::text, 'validUntil', l.valid_until::text, 'valid', ${sql.raw(labelRecordValidToday('l'))})
+  from place_labels l where l.place_id = ${sql.ref(placeColumn)} order by l.id desc limit 1)`;
 
 export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: string[] | null): Promise<DuplicatePair[]> {
   let query = db
@@ -81,14 +85,10 @@ export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: strin
     .innerJoin('places as a', 'a.id', 'd.place_id')
     .innerJoin('places as b', 'b.id', 'd.other_place_id')
     .innerJoin('communes as c', 'c.insee_code', 'a.commune_code')
-    .leftJoinLateral((eb) => latestLabel('a.id')(eb).as('la'), (join) => join.onTrue())
-    .leftJoinLateral((eb) => latestLabel('b.id')(eb).as('lb'), (join) => join.onTrue())
     .select([
       'd.place_id', 'a.name as a_name', sql<string>`a.address || ', ' || a.postal_code || ' ' || a.commune_name`.as('a_address'), 'a.source as a_source', sql<string>`a.updated_on::text`.as('a_updated_on'),
       'd.other_place_id', 'b.name as b_name', sql<string>`b.address || ', ' || b.postal_code || ' ' || b.commune_name`.as('b_address'), 'b.source as b_source', sql<string>`b.updated_on::text`.as('b_updated_on'),
-      'd.reason',
-      'la.status as a_status', 'la.valid_from as a_from', 'la.valid_until as a_until', 'la.valid as a_valid',
-      'lb.status as b_status', 'lb.valid_from as b_from', 'lb.valid_until as b_until', 'lb.valid as b_valid',
+      'd.reason', latestLabel('a.id').as('a_label'), latestLabel('b.id').as('b_label'),
     ])
     .where('d.status', '=', 'open')
     .where('a.active', '=', true)
@@ -97,12 +97,11 @@ export async function listOpenDuplicates(db: Kysely<DB>, departementCodes: strin
     .limit(200);
   if (departementCodes) query = query.where('c.departement_code', 'in', departementCodes.length ? departementCodes : ['']);
   const rows = await query.execute();
+  const label = (json: LabelJson | null) => (json ? pairLabel(json.status, json.validFrom, json.validUntil, json.valid) : null);
   return rows.map((r) => ({
-    placeId: r.place_id, placeName: r.a_name, placeAddress: r.a_address, placeSource: r.a_source, placeUpdatedOn: r.a_updated_on,
-    placeLabel: pairLabel(r.a_status, r.a_from, r.a_until, r.a_valid),
-    otherPlaceId: r.other_place_id, otherPlaceName: r.b_name, otherPlaceAddress: r.b_address, otherPlaceSource: r.b_source, otherPlaceUpdatedOn: r.b_updated_on,
-    otherPlaceLabel: pairLabel(r.b_status, r.b_from, r.b_until, r.b_valid),
-    reason: r.reason, placeLabelled: Boolean(r.a_valid), otherPlaceLabelled: Boolean(r.b_valid),
+    placeId: r.place_id, placeName: r.a_name, placeAddress: r.a_address, placeSource: r.a_source, placeUpdatedOn: r.a_updated_on, placeLabel: label(r.a_label),
+    otherPlaceId: r.other_place_id, otherPlaceName: r.b_name, otherPlaceAddress: r.b_address, otherPlaceSource: r.b_source, otherPlaceUpdatedOn: r.b_updated_on, otherPlaceLabel: label(r.b_label),
+    reason: r.reason, placeLabelled: Boolean(r.a_label?.valid), otherPlaceLabelled: Boolean(r.b_label?.valid),
   }));
 }
 

@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
-import { searchCommunes } from '../../territories/use-cases/queries.js';
+import { resolveTerritory } from '../../territories/use-cases/resolve.js';
 import { EARTH_RADIUS_KM, projectedBoxes, projectedPoint } from '../domain/geo.js';
-import { normaliseText } from '../domain/normalise.js';
 import { acceptsAnyProgramme, acceptsProgramme, inProgrammeTerritory, labelValidToday } from '../domain/sql-fragments.js';
 import { openingState } from '../domain/opening-hours.js';
+import { notFoundMessage } from '../../territories/domain/commune-resolver.js';
 import { pageItems, paginate, type Page } from '../../shared/pagination.js';
 
 export interface SearchFilters {
@@ -66,13 +66,17 @@ export const POSITION_LABEL = 'votre position';
 
 const COORDINATES = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
 
+/** « 47.21,-1.55 »: a starting point given as coordinates, which the commune resolver does not read. */
+export const isCoordinates = (text: string): boolean => COORDINATES.test(text);
+
 function unknownOrigin(near: string): DomainError {
-  return new DomainError('not_found', 'commune_introuvable', `Aucune commune ne correspond à « ${near} » : essayez un code postal (5 chiffres) ou le nom exact de la commune.`);
+  return new DomainError('not_found', 'commune_introuvable', notFoundMessage(near));
 }
 
 /**
- * Where a search starts: "lat,lon", a postal code (its most populous commune), an INSEE code, or a commune name
- * (the exact name first, then the most populous whose name starts so). The territories data gives each centre.
+ * Where a search starts: "lat,lon", or what the commune resolver finds (territories/domain/commune-resolver.ts): a
+ * commune, an arrondissement or a département (its centre), by name, postal code, INSEE code or number. When the
+ * text names several, the best candidate is taken; the pages offer the choice before searching.
  */
 export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origin> {
   const coordinates = COORDINATES.exec(near);
@@ -84,16 +88,11 @@ export async function resolveOrigin(db: Kysely<DB>, near: string): Promise<Origi
   }
   const text = near.trim();
   if (!text) throw new DomainError('invalid', 'recherche_vide', 'Indiquez une commune, un code postal ou des coordonnées.');
-  const candidates = await searchCommunes(db, text, 20);
-  if (candidates.length === 0) throw unknownOrigin(near);
-  const isCode = /^[0-9][0-9AB][0-9]{3}$/i.test(text);
-  const byPostalCode = isCode ? candidates.find((c) => c.postal_codes.includes(text)) : undefined;
-  const exactName = isCode ? undefined : candidates.find((c) => normaliseText(c.name) === normaliseText(text));
-  const chosen = byPostalCode ?? exactName ?? candidates[0]!;
-  const commune = await db.selectFrom('communes').select(['insee_code', 'name', 'lat', 'lng']).where('insee_code', '=', chosen.insee_code).executeTakeFirstOrThrow();
-  if (commune.lat === null || commune.lng === null) throw unknownOrigin(near);
-  const label = byPostalCode ? `${text} ${commune.name}` : commune.name;
-  return { label, lat: commune.lat, lon: commune.lng, communeCode: commune.insee_code };
+  const resolution = await resolveTerritory(db, text);
+  const chosen = resolution.status === 'resolved' ? resolution.candidate : resolution.status === 'ambiguous' ? resolution.candidates[0]! : null;
+  if (!chosen || chosen.territory.lat === null || chosen.territory.lng === null) throw unknownOrigin(near);
+  const { territory } = chosen;
+  return { label: chosen.label, lat: territory.lat!, lon: territory.lng!, communeCode: territory.kind === 'departement' ? null : territory.code };
 }
 
 const LABEL_VALID_TODAY = sql.raw<boolean>(labelValidToday('p'));

@@ -58,6 +58,8 @@ interface Entry {
   label: string;
   /** Rank in the index: population first. */
   position: number;
+  /** The forms side by side: a name that does not contain every word typed cannot match, and is skipped at once. */
+  haystack: string;
 }
 
 export interface TerritoryIndex {
@@ -66,6 +68,14 @@ export interface TerritoryIndex {
   byPostalCode: Map<string, Entry[]>;
   byInsee: Map<string, Entry>;
   byDepartement: Map<string, Entry>;
+  /** Each form → the entries having it: the exact matches without a scan. */
+  byForm: Map<string, Entry[]>;
+  /** Every word of every name, sorted, with the positions of the entries using it: words starting so, by binary search. */
+  words: string[];
+  wordEntries: number[][];
+  /** Every entry's forms in one text, most populous first, and where each entry starts in it: « contains » by indexOf. */
+  text: string;
+  starts: Int32Array;
   size: number;
 }
 
@@ -138,7 +148,7 @@ export function buildTerritoryIndex(territories: Territory[]): TerritoryIndex {
   const entries: Entry[] = territories
     .map((territory) => {
       const forms = nameForms(territory.name, territory.kind);
-      return { territory, forms, words: [...new Set(forms.flatMap((form) => form.split(' ')))], label: territoryLabel(territory), position: 0 };
+      return { territory, forms, words: [...new Set(forms.flatMap((form) => form.split(' ')))], label: territoryLabel(territory), position: 0, haystack: forms.join('|') };
     })
     .sort((a, b) => b.territory.population - a.territory.population || KIND_RANK[a.territory.kind] - KIND_RANK[b.territory.kind] || a.territory.code.localeCompare(b.territory.code));
   entries.forEach((entry, position) => (entry.position = position));
@@ -154,7 +164,25 @@ export function buildTerritoryIndex(territories: Territory[]): TerritoryIndex {
     byInsee.set(territory.code, entry);
     for (const code of territory.postalCodes) byPostalCode.set(code, [...(byPostalCode.get(code) ?? []), entry]);
   }
-  return { entries, byPostalCode, byInsee, byDepartement, size: entries.length };
+  const byForm = new Map<string, Entry[]>();
+  const byWord = new Map<string, number[]>();
+  for (const entry of entries) {
+    for (const form of entry.forms) byForm.set(form, [...(byForm.get(form) ?? []), entry]);
+    for (const word of entry.words) {
+      const positions = byWord.get(word);
+      if (positions) positions.push(entry.position);
+      else byWord.set(word, [entry.position]);
+    }
+  }
+  const words = [...byWord.keys()].sort();
+  const starts = new Int32Array(entries.length);
+  let offset = 0;
+  for (const entry of entries) {
+    starts[entry.position] = offset;
+    offset += entry.haystack.length + 1;
+  }
+  const text = entries.map((entry) => entry.haystack).join('\n');
+  return { entries, byPostalCode, byInsee, byDepartement, byForm, words, wordEntries: words.map((word) => byWord.get(word)!), text, starts, size: entries.length };
 }
 
 export interface ParsedQuery {
@@ -204,22 +232,29 @@ export function parseQuery(input: string): ParsedQuery {
   return { name, variants, code: null, postalCode, departementCode, kinds };
 }
 
-function wordsStartWords(queryWords: string[], words: string[]): boolean {
-  return queryWords.every((q) => words.some((w) => w.startsWith(q)));
+/** A query's spelling as the matcher uses it: the text and its words. */
+interface Variant {
+  text: string;
+  words: string[];
 }
+
+const variantsOf = (texts: string[]): Variant[] => texts.filter(Boolean).map((text) => ({ text, words: text.split(' ') }));
 
 /** How well a name matches, best over its forms and the query's variants; null when it does not. */
 export function nameMatch(forms: string[], words: string[], variants: string[]): MatchQuality | null {
+  return matchVariants(forms, words, variantsOf(variants));
+}
+
+function matchVariants(forms: string[], words: string[], variants: Variant[]): MatchQuality | null {
   let best: MatchQuality | null = null;
   for (const variant of variants) {
-    if (!variant) continue;
     for (const form of forms) {
-      if (form === variant) return 'exact';
-      if (form.startsWith(variant)) best = 'prefix';
+      if (form === variant.text) return 'exact';
+      if (form.startsWith(variant.text)) best = 'prefix';
     }
     if (best === 'prefix') continue;
-    if (wordsStartWords(variant.split(' '), words)) best = 'word';
-    else if (best === null && forms.some((form) => form.includes(variant))) best = 'contains';
+    if (variant.words.every((q) => words.some((w) => w.startsWith(q)))) best = 'word';
+    else if (best === null && forms.some((form) => form.includes(variant.text))) best = 'contains';
   }
   return best;
 }
@@ -273,6 +308,46 @@ function findByCode(index: TerritoryIndex, query: ParsedQuery, kinds: readonly T
   return found;
 }
 
+/** The first position in a sorted list whose value is not below the one sought. */
+function lowerBound(sorted: string[], value: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The first position in a sorted list of offsets whose value is above the one sought. */
+function upperBound(sorted: Int32Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The entries that may match a name at the exact, prefix or word level: each of them has a word starting with the
+ * query's longest word (a form starting with the query has every word typed at the start of one of its words).
+ * Marked by position, so that they are read back most populous first.
+ */
+function markWordMatches(index: TerritoryIndex, variants: Variant[]): Uint8Array {
+  const marks = new Uint8Array(index.size);
+  for (const variant of variants) {
+    const longest = variant.words.reduce((a, b) => (b.length > a.length ? b : a), '');
+    for (let i = lowerBound(index.words, longest); i < index.words.length && index.words[i]!.startsWith(longest); i++) {
+      for (const position of index.wordEntries[i]!) marks[position] = 1;
+    }
+  }
+  return marks;
+}
+
 /** The candidates for what was typed, best first. */
 export function findTerritories(index: TerritoryIndex, input: string, options: FindOptions = {}): Candidate[] {
   const kinds = options.kinds ?? TERRITORY_KINDS;
@@ -280,16 +355,38 @@ export function findTerritories(index: TerritoryIndex, input: string, options: F
   const query = parseQuery(input);
   if (query.code !== null) return findByCode(index, query, kinds, limit).map(toCandidate);
   if (!query.name) return [];
-  // Entries come most populous first, so each quality's list fills with its best; nothing beats a full exact list.
-  const buckets: Record<MatchQuality, Hit[]> = { exact: [], prefix: [], word: [], contains: [] };
-  for (const entry of index.entries) {
-    if (!allowed(entry, kinds, query)) continue;
-    const match = nameMatch(entry.forms, entry.words, query.variants);
-    if (match === null || buckets[match].length >= limit) continue;
-    buckets[match].push({ entry, match, by: 'name' });
-    if (buckets.exact.length >= limit) break;
+  const variants = variantsOf(query.variants);
+  // Exact: looked up. Then the names having a word starting as typed, most populous first, until the list is full.
+  const exact = [...new Set(variants.flatMap((variant) => index.byForm.get(variant.text) ?? []))]
+    .filter((entry) => allowed(entry, kinds, query))
+    .sort((a, b) => a.position - b.position)
+    .slice(0, limit)
+    .map((entry): Hit => ({ entry, match: 'exact', by: 'name' }));
+  const found = new Set(exact.map((hit) => hit.entry));
+  const prefix: Hit[] = [];
+  const word: Hit[] = [];
+  const marks = markWordMatches(index, variants);
+  for (let position = 0; position < index.size && exact.length + prefix.length < limit; position++) {
+    if (!marks[position]) continue;
+    const entry = index.entries[position]!;
+    if (found.has(entry) || !allowed(entry, kinds, query)) continue;
+    const match = matchVariants(entry.forms, entry.words, variants);
+    if (match === 'prefix' || match === 'exact') prefix.push({ entry, match: 'prefix', by: 'name' });
+    else if (match === 'word' && word.length < limit) word.push({ entry, match, by: 'name' });
+    else continue;
+    found.add(entry);
   }
-  return [...buckets.exact, ...buckets.prefix, ...buckets.word, ...buckets.contains].slice(0, limit).map(toCandidate);
+  const hits = [...exact, ...prefix, ...word];
+  // Inside a word (« azair »): only when nothing better matches, read from the whole text, most populous first.
+  for (const variant of hits.length ? [] : variants) {
+    for (let at = index.text.indexOf(variant.text); at >= 0 && hits.length < limit; at = index.text.indexOf(variant.text, at + 1)) {
+      const entry = index.entries[upperBound(index.starts, at) - 1]!;
+      if (found.has(entry) || !allowed(entry, kinds, query)) continue;
+      found.add(entry);
+      hits.push({ entry, match: 'contains', by: 'name' });
+    }
+  }
+  return hits.slice(0, limit).map(toCandidate);
 }
 
 export type Resolution = { status: 'none' } | { status: 'resolved'; candidate: Candidate; candidates: Candidate[] } | { status: 'ambiguous'; candidates: Candidate[] };
@@ -302,6 +399,22 @@ export function decide(candidates: Candidate[]): Resolution {
   if (exact.length === 1) return { status: 'resolved', candidate: exact[0]!, candidates };
   return { status: 'ambiguous', candidates };
 }
+
+/** What a commune field of a form sent: the text typed, and a choice made among the candidates offered for a text. */
+export interface CommuneFieldInput {
+  text: string;
+  /** The label of the candidate chosen in the choice step. */
+  choice?: string;
+  /** The text the choice step was offered for: a choice counts only while the text is unchanged. */
+  choiceFor?: string;
+}
+
+/** A commune field once resolved: nothing typed, one territory, a choice to offer, or nothing found. */
+export type CommuneFieldOutcome =
+  | { status: 'empty' }
+  | { status: 'resolved'; candidate: Candidate }
+  | { status: 'ambiguous'; candidates: Candidate[]; message: string }
+  | { status: 'none'; message: string };
 
 /** What the kinds searched are called in a message. */
 function soughtWords(kinds: readonly TerritoryKind[]): { plural: string; none: string } {

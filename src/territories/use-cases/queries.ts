@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 
-/** Commune look-up by INSEE code, postal code or the start of a name (accents and case ignored). */
+/**
+ * The benchmark's yardstick (bench/communes.ts): the look-up every commune input used before the resolver, one SQL
+ * query by INSEE code, postal code or the start of a name (accents and case ignored), most populous first.
+ */
 export async function searchCommunes(db: Kysely<DB>, query: string, limit = 10) {
   const text = query.trim();
   if (!text) return [];

@@ -46,7 +46,7 @@ const WATCHED_TABLES = [
   'programmes', 'programme_departements', 'programme_cofunders', 'orders', 'order_cofunding', 'booklets', 'vouchers',
   'ledger_entries', 'audit_events', 'idempotency_keys', 'places', 'place_labels', 'place_programmes', 'place_duplicates',
   'label_criteria', 'bank_accounts', 'reimbursement_runs', 'statements', 'statement_lines', 'accompaniments',
-  'accompaniment_participants', 'diagnostics',
+  'accompaniment_participants', 'diagnostics', 'notification_events', 'notification_deliveries',
 ];
 
 /**
@@ -192,6 +192,7 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       'invitation/:token': 'inv_inconnue',
       'mot-de-passe/:token': 'mdp_inconnu',
       'public/booklets/:number': world.handedBooklet,
+      'notifications/:id': '1',
     };
     routeParams = { 'DELETE /api/v1/vouchers/:code/redemption': { 'vouchers/:code': code(undoable) } };
 
@@ -236,6 +237,7 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       // Vouchers at place A.
       'POST /api/v1/vouchers/:code/redeem': () => ({ placeId: world.placeA }),
       'POST /encaisser': () => ({ code: code(toRedeem), placeId: String(world.placeA) }),
+      'POST /c/:code/encaissement': () => ({ placeId: String(world.placeA) }),
       'DELETE /api/v1/vouchers/:code/redemption': () => ({ reason: 'chèque saisi par erreur' }),
       // The button of a redemption line asks first; the confirmation form undoes.
       'POST /encaisser/annulation': () => [
@@ -275,6 +277,10 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       foreign.set(actor, { actor: made, ...(await pageCredentials(session)) });
     }
     foreign.set('anonymous', { actor: null, ...(await pageCredentials('')) });
+    // What the set-up journaled is notified now, so that the tables stay still while the matrix walks.
+    await app.notifications.run();
+    const funderNotification = await db.selectFrom('notification_deliveries').select('event_id').where('user_id', '=', world.funder.principal.userId).where('listed', '=', true).executeTakeFirstOrThrow();
+    params['notifications/:id'] = String(funderNotification.event_id);
   });
   after(async () => {
     await app.close();
@@ -450,6 +456,45 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
         rule.scopes = original;
       }
     }
+  });
+
+  test('a person never reads nor marks another person’s notifications, whatever id is tried', async () => {
+    const home = await platform.db
+      .selectFrom('notification_deliveries as d')
+      .innerJoin('notification_events as n', 'n.id', 'd.event_id')
+      .select(['n.id', 'n.subject', 'd.user_id', 'd.read_at'])
+      .where('d.listed', '=', true)
+      .execute();
+    assert.ok(home.some((h) => h.user_id === world.funder.principal.userId) && home.some((h) => h.user_id === world.prescriber.principal.userId), 'commande payée, carnets attribués');
+    const ids = [...new Set(home.map((h) => h.id))];
+    const before = await fingerprint();
+    for (const [actor, who] of foreign) {
+      const bearer: Record<string, string> = who.actor ? { authorization: `Bearer ${who.actor.token}` } : {};
+      const page = await app.inject({ url: '/notifications', headers: { cookie: who.cookie } });
+      const list = await app.inject({ url: '/api/v1/notifications', headers: bearer });
+      if (!who.actor) {
+        assert.equal(page.statusCode, 302, actor);
+        assert.equal(list.statusCode, 401, actor);
+      } else {
+        assert.equal(page.statusCode, 200, actor);
+        assert.equal(list.statusCode, 200, actor);
+        for (const { subject } of home) {
+          assert.ok(!page.body.includes(subject), `${actor} voit « ${subject} »`);
+          assert.ok(!list.body.includes(subject), `${actor} reçoit « ${subject} »`);
+        }
+      }
+      for (const id of [...ids, 999_999]) {
+        const marked = await app.inject({ method: 'POST', url: `/notifications/${id}/lue`, headers: { cookie: who.cookie }, payload: { _csrf: who.csrf } });
+        assert.equal(marked.statusCode, who.actor ? 404 : 401, `${actor} POST /notifications/${id}/lue`);
+        const api = await app.inject({ method: 'POST', url: `/api/v1/notifications/${id}/read`, headers: bearer });
+        assert.equal(api.statusCode, who.actor ? 404 : 401, `${actor} POST /api/v1/notifications/${id}/read`);
+      }
+      if (who.actor) {
+        const all = await app.inject({ method: 'POST', url: '/notifications/lues', headers: { cookie: who.cookie }, payload: { _csrf: who.csrf } });
+        assert.equal(all.statusCode, 303, actor);
+      }
+    }
+    assert.equal(await fingerprint(), before, 'les notifications des autres restent non lues');
   });
 
   test('a mediator registers places for its own organisation only, wherever they are', async () => {

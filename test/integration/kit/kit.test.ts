@@ -9,6 +9,7 @@ import { formatVoucherCode, makeVoucherCode } from '../../../src/pass/domain/vou
 import { verifyLedger } from '../../../src/pass/use-cases/ledger.js';
 import { funderReport } from '../../../src/pass/use-cases/report.js';
 import { DomainError } from '../../../src/shared/errors.js';
+import { redeemVoucher } from '../../../src/pass/use-cases/redemption.js';
 import { buildApp } from '../../../src/app.js';
 import { knowsEverything, knowsNothing, runDiagnosticByApi } from '../../support/diagnostic.js';
 import { openTestPlatform, testDatabaseKind } from '../../support/platform.js';
@@ -108,6 +109,9 @@ describe(`kit d’intervention rapide on ${testDatabaseKind}`, () => {
 
     const badPin = await app.inject({ method: 'POST', url: '/api/v1/diagnostics', payload: { bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id, booklet.pin_digits) === '000000' ? '111111' : '000000' } });
     assert.equal(badPin.statusCode, 404);
+    // The second diagnostic comes after a workshop: one voucher of the booklet used first (diagnostic-steps.test.ts).
+    const [firstVoucher] = await serialsOfBooklet(platform.db, handed.number);
+    await redeemVoucher(platform, world.mediatorA.principal, formatVoucherCode(makeVoucherCode(platform.secret, firstVoucher!)), world.placeA);
     const followup = await start({ bookletNumber: handed.number, bookletPin: bookletPin(platform.secret, booklet.id, booklet.pin_digits) });
     assert.equal(followup.kind, 'followup');
     await runDiagnosticByApi(app, followup.id, { knows: (id) => !id.endsWith('faux-conseiller') && !id.endsWith('franceconnect') && !id.endsWith('indesirable') });

@@ -116,7 +116,7 @@ describe(`places directory on ${testDatabaseKind}`, () => {
     const nearby = pairs.find((p) => p.reason === 'same_name_nearby')!;
     await reviewDuplicate(platform.db, world.admin.principal, nearby, { kind: 'deactivate', placeId: nearby.otherPlaceId });
     assert.equal((await getPlace(platform.db, nearby.otherPlaceId)).place.active, false);
-    await assert.rejects(reviewDuplicate(platform.db, world.admin.principal, nearby, { kind: 'distinct' }), refusal(404, 'introuvable'));
+    await assert.rejects(reviewDuplicate(platform.db, world.admin.principal, nearby, { kind: 'distinct' }), refusal(409, 'doublon_deja_traite'));
     const journal = await platform.db.selectFrom('audit_events').select('action').where('place_id', '=', nearby.otherPlaceId).execute();
     assert.deepEqual(journal.map((e) => e.action), ['place.deactivated_as_duplicate']);
   });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { elide, formatEuros, formatEurosForSpreadsheet, formatNumber, formatPercent, frenchList, NARROW_NBSP, NBSP, ofName, ordinal, plural, pluralCapitalised } from '../../../src/shared/french.js';
+import { elide, formatEuros, formatEurosForSpreadsheet, formatNumber, formatPercent, frenchList, NARROW_NBSP, NBSP, ofInstitution, ofName, ordinal, plural, pluralCapitalised } from '../../../src/shared/french.js';
 import { frenchDay } from '../../../src/shared/dates.js';
 
 test('euros: decimal comma, narrow no-break space for thousands, no-break space before €', () => {
@@ -58,4 +58,20 @@ test('ordinals and the first of the month', () => {
   assert.equal(frenchDay(new Date('2026-12-01T12:00:00Z')), '1er décembre 2026');
   assert.equal(frenchDay(new Date('2026-12-11T12:00:00Z')), '11 décembre 2026');
   assert.equal(frenchList(['a', 'b', 'c']), 'a, b et c');
+});
+
+test('« de » before an organisation or a place: the article its first word takes', () => {
+  assert.equal(ofInstitution('État — Agence nationale de la cohésion des territoires'), 'de l’État — Agence nationale de la cohésion des territoires');
+  assert.equal(ofInstitution('Espace Lumière'), 'de l’Espace Lumière');
+  assert.equal(ofInstitution('Centre social Malakoff'), 'du Centre social Malakoff');
+  assert.equal(ofInstitution('Médiathèque Jacques Demy'), 'de la Médiathèque Jacques Demy');
+  assert.equal(ofInstitution('CAF de Loire-Atlantique'), 'de la CAF de Loire-Atlantique');
+  assert.equal(ofInstitution('Hub numérique de l’Ouest'), 'du Hub numérique de l’Ouest', 'aspirated h: no elision');
+  assert.equal(ofInstitution('Hôtel de ville'), 'de l’Hôtel de ville');
+  // Names without such a noun are proper names: as ofName.
+  assert.equal(ofInstitution('Nantes'), 'de Nantes');
+  assert.equal(ofInstitution('Orvault'), 'd’Orvault');
+  assert.equal(ofInstitution('La Poste'), 'de la Poste');
+  assert.equal(ofInstitution('Le Rhône'), 'du Rhône');
+  assert.equal(ofInstitution('Emmaüs Connect'), 'd’Emmaüs Connect');
 });

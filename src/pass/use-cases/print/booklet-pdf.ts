@@ -1,11 +1,11 @@
 import { PassThrough, type Readable } from 'node:stream';
-import PDFDocument from 'pdfkit';
-import { formatEuros } from '../../../shared/money.js';
-import { plural } from '../../../shared/french.js';
+import { frenchDay } from '../../../shared/dates.js';
+import { formatEuros, frenchList, plural } from '../../../shared/french.js';
+import { createPdf, fitText, PDF_FONTS, wrapText } from '../../../shared/pdf.js';
 import { formatBookletNumber } from '../../domain/booklet-number.js';
 import { formatVoucherCode } from '../../domain/voucher-code.js';
-import { drawQr } from './qr.js';
-import { frenchDay } from '../../../shared/dates.js';
+import { defaultPrintWorkers, inThreadEncoder, workerEncoder, type QrEncoder } from './qr-pool.js';
+import { placeQr, type QrJob, type QrStyle } from './qr.js';
 
 export interface PrintableVoucher {
   code: string;
@@ -18,6 +18,7 @@ export interface PrintableBooklet {
   pin: string | null;
   programmeId: number;
   programmeName: string;
+  /** Every co-funder of the order, largest share first: all are printed, on the cover and on each voucher. */
   funderNames: string[];
   faceValueCents: number;
   vouchers: PrintableVoucher[];
@@ -28,31 +29,50 @@ const MARGIN = 24;
 const COLUMNS = 2;
 const ROWS = 5;
 const CELL = { width: (A4.width - 2 * MARGIN) / COLUMNS, height: (A4.height - 2 * MARGIN) / ROWS };
+const PAD = 12;
+/**
+ * 29 modules of 1/25 inch (83.5 pt), 12 pt below the top cut line and 20 pt left of the right one: a QR code needs
+ * four modules (11.5 pt) of blank quiet zone around it.
+ */
+const VOUCHER_QR = 84;
+const VOUCHER_QR_TOP = PAD;
+const COVER_QR = 130;
+/** Below the code and its quiet zone, texts take the whole width of the voucher. */
+const FULL_WIDTH = CELL.width - 2 * PAD;
+const BELOW_QR = VOUCHER_QR_TOP + VOUCHER_QR + 12;
+const FOOTER_TOP = CELL.height - PAD;
+/** Room for « Financé par … » between the programme line and the footer line. */
+const FUNDERS_TOP = BELOW_QR + 10;
+const FUNDERS_HEIGHT = FOOTER_TOP - FUNDERS_TOP - 1;
 
 /** The address a voucher's QR code holds: the public page of the voucher, its code readable in the URL. */
 export const voucherUrl = (publicUrl: string, code: string) => `${publicUrl.replace(/\/$/, '')}/c/${formatVoucherCode(code)}`;
+const placesUrl = (publicUrl: string, booklet: PrintableBooklet) => `${publicUrl.replace(/\/$/, '')}/lieux?programme=${booklet.programmeId}`;
 
-function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: string) {
+const fundersSentence = (booklet: PrintableBooklet) => `Financé par ${frenchList(booklet.funderNames)}.`;
+
+function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: string, qr: string) {
   const base = publicUrl.replace(/\/$/, '');
   const left = 60;
   const width = A4.width - 120;
-  doc.font('Helvetica-Bold').fontSize(30).text('Pass numérique', left, 70, { width });
-  doc.font('Helvetica').fontSize(16).moveDown(0.5);
+  doc.font(PDF_FONTS.bold).fontSize(30).text('Pass numérique', left, 70, { width });
+  doc.font(PDF_FONTS.regular).fontSize(15).moveDown(0.5);
   doc.text(`Ce carnet contient ${plural(booklet.vouchers.length, 'chèque')} de ${formatEuros(booklet.faceValueCents)}.`, { width });
   doc.moveDown(0.5).text('Chaque chèque paie un atelier pour apprendre le numérique : utiliser un téléphone, un ordinateur, faire vos démarches en ligne.', { width });
   doc.moveDown(0.5).text('C’est gratuit pour vous.', { width });
-  doc.moveDown(1).font('Helvetica-Bold').text('Où aller ?', { width });
-  doc.font('Helvetica').text('Dans un lieu de médiation numérique près de chez vous. Pour trouver un lieu, lisez ce code avec l’appareil photo d’un téléphone, ou demandez à la personne qui vous a donné le carnet.', { width: width - 150 });
-  drawQr(doc, `${base}/lieux?programme=${booklet.programmeId}`, A4.width - 60 - 130, doc.y - 100, 130);
-  doc.moveDown(2).text(`Sur internet : ${base}/lieux`, left, Math.max(doc.y, 470), { width });
-  doc.moveDown(1).font('Helvetica-Bold').text('Combien de chèques me reste-t-il ?', { width });
-  doc.font('Helvetica').text(`Allez sur ${base}/carnet et écrivez :`, { width });
-  doc.font('Helvetica-Bold').fontSize(20).text(`Numéro du carnet : ${formatBookletNumber(booklet.number)}`, { width });
+  doc.moveDown(1).font(PDF_FONTS.bold).text('Où aller ?', { width });
+  const qrTop = doc.y;
+  doc.font(PDF_FONTS.regular).text('Dans un lieu de médiation numérique près de chez vous. Pour trouver un lieu, lisez ce code avec l’appareil photo d’un téléphone, ou demandez à la personne qui vous a donné le carnet.', { width: width - COVER_QR - 20 });
+  placeQr(doc, qr, A4.width - 60 - COVER_QR, qrTop);
+  doc.moveDown(1).text(`Sur internet : ${base}/lieux`, left, Math.max(doc.y, qrTop + COVER_QR + 12), { width });
+  doc.moveDown(1).font(PDF_FONTS.bold).text('Combien de chèques me reste-t-il ?', { width });
+  doc.font(PDF_FONTS.regular).text(`Allez sur ${base}/carnet et écrivez :`, { width });
+  doc.font(PDF_FONTS.bold).fontSize(19).text(`Numéro du carnet : ${formatBookletNumber(booklet.number)}`, { width });
   doc.text(booklet.pin === null ? 'Code secret : déjà remis à la personne (non réimprimé)' : `Code secret : ${booklet.pin}`, { width });
   const expiresAt = booklet.vouchers[0]?.expiresAt;
-  doc.font('Helvetica').fontSize(12).moveDown(1);
+  doc.font(PDF_FONTS.regular).fontSize(12).moveDown(1);
   if (expiresAt) doc.text(`Les chèques sont valables jusqu’au ${frenchDay(expiresAt)}.`, { width });
-  doc.text(`Programme : ${booklet.programmeName}. Financé par : ${booklet.funderNames.join(', ')}.`, { width });
+  doc.text(`Programme : ${booklet.programmeName}. ${fundersSentence(booklet)}`, { width });
 }
 
 /** Crop marks at every corner of the grid, outside the vouchers, to guide the guillotine. */
@@ -73,52 +93,133 @@ function cropMarks(doc: PDFKit.PDFDocument) {
   doc.stroke().undash().strokeColor('black');
 }
 
-function voucher(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, item: PrintableVoucher, index: number, x: number, y: number, publicUrl: string) {
-  const pad = 12;
-  // 29 modules of 1/25 inch; the texts on the left stop a quiet zone (4 modules) short of it.
-  const qr = 84;
-  const textWidth = CELL.width - qr - 2 * pad - 20;
-  // Texts that fit are placed without a box: measuring for line breaks is most of pdfkit's text cost.
-  doc.font('Helvetica-Bold').fontSize(9).text('PASS NUMÉRIQUE', x + pad, y + pad, { lineBreak: false });
-  doc.fontSize(22).text(formatEuros(booklet.faceValueCents), x + pad, y + pad + 11, { lineBreak: false });
-  doc.font('Helvetica').fontSize(8).text(booklet.programmeName, x + pad, y + pad + 38, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
-  doc.text(`Financé par ${booklet.funderNames.join(', ')}`, x + pad, y + pad + 49, { width: textWidth, height: 10, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica-Bold').fontSize(7.5).text(`Valable jusqu’au ${frenchDay(item.expiresAt)}`, x + pad, y + pad + 63, { lineBreak: false });
-  doc.font('Courier-Bold').fontSize(13).text(formatVoucherCode(item.code), x + pad, y + pad + 84, { lineBreak: false });
-  doc.font('Helvetica').fontSize(7).text(`Carnet ${formatBookletNumber(booklet.number)} · chèque ${index + 1}/${booklet.vouchers.length} · à remettre au lieu de médiation`, x + pad, y + CELL.height - pad - 10, { lineBreak: false });
-  // 20 pt from the cut line: a QR code needs four modules (~13 pt) of blank quiet zone around it.
-  drawQr(doc, voucherUrl(publicUrl, item.code), x + CELL.width - 20 - qr, y + pad + 8, qr);
+/** The texts of a booklet that every voucher repeats, broken into lines once per booklet. */
+interface VoucherTexts {
+  programme: string;
+  funders: { size: number; lineHeight: number; lines: string[] };
+}
+
+/**
+ * Every co-funder is named, however many and however long: the sentence wraps over the voucher's width and its size
+ * goes down until it fits the room left (from 7 pt; below 5 pt it would not be read, so the last line is cut).
+ */
+function voucherTexts(doc: PDFKit.PDFDocument, booklet: PrintableBooklet): VoucherTexts {
+  doc.font(PDF_FONTS.bold).fontSize(7.5);
+  const programme = fitText(doc, booklet.programmeName, FULL_WIDTH);
+  doc.font(PDF_FONTS.regular);
+  const sentence = fundersSentence(booklet);
+  for (const size of [7, 6.5, 6, 5.5, 5]) {
+    const lineHeight = size * 1.2;
+    doc.fontSize(size);
+    const lines = wrapText(doc, sentence, FULL_WIDTH);
+    if (lines.length * lineHeight <= FUNDERS_HEIGHT || size === 5) {
+      const fit = Math.max(1, Math.floor(FUNDERS_HEIGHT / lineHeight));
+      if (lines.length > fit) lines.splice(fit - 1, lines.length, fitText(doc, lines.slice(fit - 1).join(' '), FULL_WIDTH));
+      return { programme, funders: { size, lineHeight, lines } };
+    }
+  }
+  throw new Error('unreachable');
+}
+
+function voucher(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, texts: VoucherTexts, item: PrintableVoucher, index: number, x: number, y: number, qr: string) {
+  // Texts are placed without a box (lineBreak: false): measuring for line breaks is most of pdfkit's text cost. The
+  // left column's texts (at most 125 pt wide) stop a quiet zone (4 modules, 11.5 pt) short of the code.
+  doc.font(PDF_FONTS.bold).fontSize(9).text('PASS NUMÉRIQUE', x + PAD, y + PAD, { lineBreak: false });
+  doc.fontSize(22).text(formatEuros(booklet.faceValueCents), x + PAD, y + PAD + 11, { lineBreak: false });
+  doc.font(PDF_FONTS.regular).fontSize(7.5).text('Valable jusqu’au', x + PAD, y + PAD + 42, { lineBreak: false });
+  doc.font(PDF_FONTS.bold).fontSize(9).text(frenchDay(item.expiresAt), x + PAD, y + PAD + 52, { lineBreak: false });
+  doc.font(PDF_FONTS.mono).fontSize(12).text(formatVoucherCode(item.code), x + PAD, y + PAD + 72, { lineBreak: false });
+  placeQr(doc, qr, x + CELL.width - 20 - VOUCHER_QR, y + VOUCHER_QR_TOP);
+  doc.font(PDF_FONTS.bold).fontSize(7.5).text(texts.programme, x + PAD, y + BELOW_QR, { lineBreak: false });
+  doc.font(PDF_FONTS.regular).fontSize(texts.funders.size);
+  texts.funders.lines.forEach((line, i) => doc.text(line, x + PAD, y + FUNDERS_TOP + i * texts.funders.lineHeight, { lineBreak: false }));
+  doc.fontSize(6.5).text(`Carnet ${formatBookletNumber(booklet.number)} · chèque ${index + 1} sur ${booklet.vouchers.length} · à remettre au lieu de médiation`, x + PAD, y + FOOTER_TOP, { lineBreak: false });
 }
 
 export interface PrintOptions {
   publicUrl: string;
   onBooklet?: (printed: number) => void;
+  /**
+   * Worker threads computing the QR codes while this thread lays out the pages (default: every core but one);
+   * 0 computes everything on this thread.
+   */
+  workers?: number;
+  qrStyle?: QrStyle;
 }
 
-/** One booklet after another: its cover, then its vouchers ten to an A4 page with crop marks. Streamed. */
+/** The QR codes of a booklet, cover first, then its vouchers in order. */
+const qrJobs = (booklet: PrintableBooklet, publicUrl: string): QrJob[] => [
+  { text: placesUrl(publicUrl, booklet), size: COVER_QR },
+  ...booklet.vouchers.map((item) => ({ text: voucherUrl(publicUrl, item.code), size: VOUCHER_QR })),
+];
+
+/** Resolves when the reader has taken what was written (or went away): a slow download never piles up the order. */
+const drained = (out: PassThrough) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done).off('close', done);
+      resolve();
+    };
+    out.on('drain', done).on('close', done);
+  });
+
+/**
+ * One booklet after another: its cover, then its vouchers ten to an A4 page with crop marks. Streamed: the booklets
+ * are read page by page, and their QR codes are computed a few booklets ahead by worker threads (ADR 0008), each
+ * booklet's awaited in turn so that the file keeps the order's order.
+ */
 export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: PrintOptions): Readable {
-  const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false, info: { Title: 'Carnets du pass numérique', Author: 'Numérique inclusif' } });
+  const doc = createPdf({ size: 'A4', margin: 0, autoFirstPage: false, info: { Title: 'Carnets du pass numérique', Author: 'Numérique inclusif' } });
   const out = new PassThrough();
   doc.pipe(out);
+  const style = options.qrStyle ?? 'image';
+  const workers = options.workers ?? defaultPrintWorkers();
+  const encoder: QrEncoder = workers > 0 ? workerEncoder(workers, style) : inThreadEncoder(style);
+  const ahead = Math.max(2, workers * 4);
   (async () => {
+    const source = booklets[Symbol.asyncIterator]();
+    const queue: { booklet: PrintableBooklet; drawings: Promise<string[]> }[] = [];
+    let exhausted = false;
+    const textsCache = new Map<string, VoucherTexts>();
     let printed = 0;
-    for await (const booklet of booklets) {
-      doc.addPage();
-      cover(doc, booklet, options.publicUrl);
-      booklet.vouchers.forEach((item, index) => {
-        const slot = index % (COLUMNS * ROWS);
-        if (slot === 0) {
-          doc.addPage();
-          cropMarks(doc);
+    try {
+      for (;;) {
+        while (!exhausted && queue.length < ahead) {
+          const next = await source.next();
+          if (next.done) exhausted = true;
+          else {
+            const drawings = encoder.encode(qrJobs(next.value, options.publicUrl));
+            drawings.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
+            queue.push({ booklet: next.value, drawings });
+          }
         }
-        voucher(doc, booklet, item, index, MARGIN + (slot % COLUMNS) * CELL.width, MARGIN + Math.floor(slot / COLUMNS) * CELL.height, options.publicUrl);
-      });
-      printed += 1;
-      options.onBooklet?.(printed);
-      // Let the stream flush between booklets: a whole order never sits in memory.
-      await new Promise((resolve) => setImmediate(resolve));
+        const head = queue.shift();
+        if (!head || out.destroyed) break;
+        const { booklet } = head;
+        const [coverQr, ...voucherQrs] = await head.drawings;
+        doc.addPage();
+        cover(doc, booklet, options.publicUrl, coverQr!);
+        const key = `${booklet.programmeName}\u0000${booklet.funderNames.join('\u0000')}`;
+        let texts = textsCache.get(key);
+        if (!texts) textsCache.set(key, (texts = voucherTexts(doc, booklet)));
+        booklet.vouchers.forEach((item, index) => {
+          const slot = index % (COLUMNS * ROWS);
+          if (slot === 0) {
+            doc.addPage();
+            cropMarks(doc);
+          }
+          voucher(doc, booklet, texts, item, index, MARGIN + (slot % COLUMNS) * CELL.width, MARGIN + Math.floor(slot / COLUMNS) * CELL.height, voucherQrs[index]!);
+        });
+        printed += 1;
+        options.onBooklet?.(printed);
+        // Let the stream flush between booklets, and wait for a slow reader: a whole order never sits in memory.
+        if (out.writableNeedDrain) await drained(out);
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+      doc.end();
+    } finally {
+      await encoder.close();
     }
-    doc.end();
   })().catch((error: unknown) => out.destroy(error as Error));
   return out;
 }

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import {
+  ambiguityMessage,
+  buildTerritoryIndex,
+  COMMUNE_KINDS,
+  decide,
+  findTerritories,
+  notFoundMessage,
+  TERRITORY_KINDS,
+  type Candidate,
+  type CommuneFieldInput,
+  type CommuneFieldOutcome,
+  type FindOptions,
+  type Resolution,
+  type Territory,
+  type TerritoryIndex,
+  type TerritoryKind,
+} from '../domain/commune-resolver.js';
+
+/**
+ * The resolver's index, one per database, built on first use from the communes and départements (35,000 rows, a
+ * few megabytes) and kept: the referential changes only when the loader runs, which forgets it. This is a cache of
+ * read-only data, not state: every instance builds the same one.
+ */
+const indexes = new WeakMap<Kysely<DB>, Promise<TerritoryIndex>>();
+
+export function forgetTerritoryIndex(db: Kysely<DB>): void {
+  indexes.delete(db);
+}
+
+/** Every commune, arrondissement and département as the resolver sees them. */
+export async function readTerritories(db: Kysely<DB>): Promise<Territory[]> {
+  const departements = await db.selectFrom('departements').select(['code', 'name', 'lat', 'lng']).execute();
+  const communes = await db
+    .selectFrom('communes as c')
+    .leftJoin('communes as p', 'p.insee_code', 'c.parent_code')
+    .select(['c.insee_code', 'c.name', 'c.kind', 'c.departement_code', 'c.postal_codes', 'c.population', 'c.lat', 'c.lng', 'p.insee_code as parent_code', 'p.name as parent_name'])
+    .execute();
+  const departementNames = new Map(departements.map((d) => [d.code, d.name]));
+  const populations = new Map<string, number>();
+  const territories: Territory[] = communes.map((c) => {
+    // A département's population counts its communes, not the arrondissements inside them a second time.
+    if (c.kind === 'commune') populations.set(c.departement_code, (populations.get(c.departement_code) ?? 0) + (c.population ?? 0));
+    return {
+      kind: c.kind,
+      code: c.insee_code,
+      name: c.name,
+      departementCode: c.departement_code,
+      departementName: departementNames.get(c.departement_code) ?? c.departement_code,
+      postalCodes: c.postal_codes,
+      population: c.population ?? 0,
+      lat: c.lat,
+      lng: c.lng,
+      parent: c.parent_code && c.parent_name ? { code: c.parent_code, name: c.parent_name } : null,
+    };
+  });
+  for (const d of departements) {
+    territories.push({ kind: 'departement', code: d.code, name: d.name, departementCode: d.code, departementName: d.name, postalCodes: [], population: populations.get(d.code) ?? 0, lat: d.lat, lng: d.lng, parent: null });
+  }
+  return territories;
+}
+
+export function territoryIndex(db: Kysely<DB>): Promise<TerritoryIndex> {
+  let index = indexes.get(db);
+  if (!index) {
+    index = readTerritories(db).then(buildTerritoryIndex);
+    index.catch(() => indexes.delete(db));
+    indexes.set(db, index);
+  }
+  return index;
+}
+
+/** Candidates for what was typed, best first (autocomplete, API). */
+export async function findCandidates(db: Kysely<DB>, query: string, options: FindOptions = {}): Promise<Candidate[]> {
+  return findTerritories(await territoryIndex(db), query, options);
+}
+
+/** One territory, or the candidates to choose from, or none. */
+export async function resolveTerritory(db: Kysely<DB>, query: string, options: FindOptions = {}): Promise<Resolution> {
+  return decide(await findCandidates(db, query, options));
+}
+
+/** A commune or arrondissement by its INSEE code (to show a stored code as its label). */
+export async function communeByCode(db: Kysely<DB>, inseeCode: string): Promise<Candidate | null> {
+  const entry = (await territoryIndex(db)).byInsee.get(inseeCode);
+  return entry ? { territory: entry.territory, match: 'exact', by: 'insee_code', label: entry.label } : null;
+}
+
+export interface FieldOptions extends FindOptions {
+  /** A postal code typed beside the field (the place form): among several candidates, the one having it. */
+  postalCode?: string;
+}
+
+/** A form's commune field, resolved: the choice made if it still applies, else the text. */
+export async function resolveCommuneField(db: Kysely<DB>, input: CommuneFieldInput, options: FieldOptions = {}): Promise<CommuneFieldOutcome> {
+  const kinds: readonly TerritoryKind[] = options.kinds ?? TERRITORY_KINDS;
+  const text = input.text.trim();
+  if (!text) return { status: 'empty' };
+  if (input.choice && input.choiceFor !== undefined && input.choiceFor.trim() === text) {
+    const chosen = await resolveTerritory(db, input.choice, { ...options, kinds });
+    if (chosen.status === 'resolved') return { status: 'resolved', candidate: chosen.candidate };
+  }
+  const resolution = await resolveTerritory(db, text, { ...options, kinds });
+  if (resolution.status === 'resolved') return { status: 'resolved', candidate: resolution.candidate };
+  if (resolution.status === 'none') return { status: 'none', message: notFoundMessage(text, kinds) };
+  if (options.postalCode) {
+    const having = resolution.candidates.filter((c) => c.territory.postalCodes.includes(options.postalCode!));
+    if (having.length === 1) return { status: 'resolved', candidate: having[0]! };
+  }
+  return { status: 'ambiguous', candidates: resolution.candidates, message: ambiguityMessage(text, kinds) };
+}
+
+export { COMMUNE_KINDS, TERRITORY_KINDS };
+export type { Candidate, CommuneFieldInput, CommuneFieldOutcome, TerritoryKind };
