@@ -16,6 +16,7 @@ import { redemptionFixture } from './setup.js';
 import { benchPlaces } from './places.js';
 import { benchMoney } from './money.js';
 import { benchKit } from './kit.js';
+import { benchNotifications } from './notifications.js';
 
 const execFileAsync = promisify(execFile);
 const CONNECTIONS = [16, 64];
@@ -127,7 +128,7 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
 report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
 
-// `npm run bench -- pass`, `-- places`, `-- money` or `-- kit` runs one part; no argument runs them all.
+// `npm run bench -- pass`, `-- places`, `-- money`, `-- kit` or `-- notifications` runs one part; no argument runs them all.
 const only = process.argv[2];
 if (only === undefined || only === 'pass') {
   for (const connections of CONNECTIONS) {
@@ -156,5 +157,6 @@ if (only === undefined || only === 'pass') {
 if (only === undefined || only === 'places') await benchPlaces(report);
 if (only === undefined || only === 'money') await benchMoney(report);
 if (only === undefined || only === 'kit') await benchKit(report);
+if (only === undefined || only === 'notifications') await benchNotifications(report);
 fs.mkdirSync('.bench', { recursive: true });
 fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);

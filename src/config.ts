@@ -15,6 +15,22 @@ export interface Config {
   stateBranding: boolean;
   serviceName: string;
   operatorName: string;
+  /**
+   * What the mandatory pages of a public service say about the operator (mentions légales, accessibilité, données
+   * personnelles); empty: the page says it is not given.
+   */
+  publicService: {
+    /** The publisher's postal address (the publisher is the operator, OPERATOR_NAME). */
+    publisherAddress: string;
+    /** The director of publication: a person's name and function. */
+    publicationDirector: string;
+    /** Who hosts the platform: name, address, telephone. */
+    hosting: string;
+    /** Where people write about the service, its accessibility and their data. */
+    contactEmail: string;
+    /** The data protection officer (DPO): e-mail or postal address. */
+    dpoContact: string;
+  };
   publicUrl: string;
   secureCookies: boolean;
   logLevel: string;
@@ -68,6 +84,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stateBranding: env.STATE_BRANDING !== 'false',
     serviceName: env.SERVICE_NAME ?? 'Numérique inclusif',
     operatorName: env.OPERATOR_NAME ?? 'République française',
+    publicService: {
+      publisherAddress: env.PUBLISHER_ADDRESS ?? '',
+      publicationDirector: env.PUBLICATION_DIRECTOR ?? '',
+      hosting: env.HOSTING_PROVIDER ?? '',
+      contactEmail: env.CONTACT_EMAIL ?? '',
+      dpoContact: env.DPO_CONTACT ?? '',
+    },
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     // Secure cookies whenever the platform is published over HTTPS (or in production), unless explicitly turned off.
     secureCookies: env.SECURE_COOKIES ? env.SECURE_COOKIES === 'true' : env.NODE_ENV === 'production' || (env.PUBLIC_URL ?? '').startsWith('https://'),

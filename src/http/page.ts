@@ -21,6 +21,7 @@ const MENU: NavigationLink[] = [
   { href: '/accompagnements', label: 'Ateliers et accompagnements' },
   { href: '/mes-lieux', label: 'Mes lieux' },
   { href: '/labels', label: 'Labels et lieux' },
+  { href: '/lieux/territoire', label: 'Lieux du territoire' },
   { href: '/remboursements', label: 'Remboursements' },
   { href: '/releves', label: 'Mes relevés' },
   { href: '/admin', label: 'Opérateur' },

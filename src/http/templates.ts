@@ -1,6 +1,7 @@
 import type nunjucks from 'nunjucks';
 import type { Config } from '../config.js';
 import { ROLE_LABELS } from '../accounts/domain/roles.js';
+import { ACCESSIBILITY_STATUS } from '../accounts/domain/public-service.js';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
 import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
@@ -27,7 +28,7 @@ export const ORDER_STATUS_LABELS: Record<string, string> = {
 
 /** Nunjucks escapes every output by default (autoescape); these filters only format. */
 export function configureTemplates(env: nunjucks.Environment, config: Config): void {
-  env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding });
+  env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding, accessibilityStatus: ACCESSIBILITY_STATUS });
   env.addFilter('euros', (cents: number) => formatEuros(Number(cents)));
   env.addFilter('date', (value: Date | string | null) => (value ? frenchDay(value) : '—'));
   env.addFilter('datetime', (value: Date | string | null) => (value ? dateTimeFr.format(new Date(value)) : '—'));

@@ -1,3 +1,5 @@
+import { formatEurosForSpreadsheet } from './french.js';
+
 /** An amount of money in a CSV cell: written as a decimal number (-12,50), never as text. */
 export class Euros {
   constructor(readonly cents: number) {
@@ -29,11 +31,7 @@ const decimal = (value: number) => {
 };
 
 function cellText(value: CsvCell): string {
-  if (value instanceof Euros) {
-    const sign = value.cents < 0 ? '-' : '';
-    const cents = Math.abs(value.cents);
-    return `${sign}${Math.floor(cents / 100)},${String(cents % 100).padStart(2, '0')}`;
-  }
+  if (value instanceof Euros) return formatEurosForSpreadsheet(value.cents);
   if (typeof value === 'number') return decimal(value);
   return neutraliseFormula(value);
 }

@@ -19,9 +19,9 @@ const CONTEXT_DEPENDENCIES: Record<Context, Context[]> = {
   accounts: [],
   territories: [],
   places: ['accounts', 'territories'],
-  pass: ['accounts', 'places'],
+  pass: ['accounts', 'territories', 'places'],
   reimbursement: ['accounts', 'places', 'pass'],
-  kit: ['accounts', 'places', 'pass'],
+  kit: ['accounts', 'territories', 'places', 'pass'],
   notifications: ['accounts', 'places', 'pass', 'reimbursement'],
 };
 /** The way back, kept narrow: progress measured by the kit shown on the booklet page and in the funder report. */

@@ -9,7 +9,7 @@ import { assertPasswordStrength, normaliseEmail } from './store.js';
 import { clearSignInFailures } from './sign-in-throttle.js';
 import { revokeAllApiTokens } from './api-tokens.js';
 
-const RESET_MINUTES = 60;
+export const RESET_MINUTES = 60;
 const RESETS_PER_HOUR = 3;
 
 /**

@@ -16,8 +16,8 @@ import { checkTokenName, insertApiToken } from './api-tokens.js';
 import { assertSignInAllowed, clearSignInFailures, dummyPasswordHash, recordSignInFailure } from './sign-in-throttle.js';
 import { isValidSiret, normaliseSiret } from '../domain/siret.js';
 
-const SESSION_DAYS = 7;
-const INVITATION_DAYS = 14;
+export const SESSION_DAYS = 7;
+export const INVITATION_DAYS = 14;
 
 export interface NewOrganisation {
   name: string;

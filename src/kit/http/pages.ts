@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole } from '../../accounts/use-cases/principal.js';
 import { handBooklet, listAllocatedBooklets } from '../../pass/use-cases/booklets.js';
-import { AGE_BANDS, SITUATIONS } from '../../pass/domain/profile.js';
-import { resolveOrigin } from '../../places/use-cases/search.js';
+import { AGE_BANDS, RESIDENCE_FIELD, SITUATIONS } from '../../pass/domain/profile.js';
+import { communeFieldInput, communeFieldView, type CommuneFieldSpec } from '../../http/commune-field.js';
+import { COMMUNE_KINDS } from '../../territories/domain/commune-resolver.js';
+import { resolveCommuneField, type CommuneFieldOutcome } from '../../territories/use-cases/resolve.js';
 import { requirePagePrincipal } from '../../http/auth.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
 import { redirectWithFlash } from '../../http/flash.js';
@@ -20,6 +22,11 @@ const answerOf = (body: unknown): string[] => {
   const value = (body as Record<string, unknown> | undefined)?.answer;
   return ([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string');
 };
+
+/** Where the person lives, to find the places near them: a commune or an arrondissement, by name or postal code. */
+const NEAR_FIELD: CommuneFieldSpec = { name: 'commune', label: 'Votre commune ou code postal', hint: 'par exemple Saint-Nazaire ou 44600', required: true, kinds: COMMUNE_KINDS };
+/** The hand-out's commune field, beside the places' one on the same page: its own id. */
+const HANDOUT_RESIDENCE_FIELD: CommuneFieldSpec = { ...RESIDENCE_FIELD, id: 'commune-residence' };
 
 export const kitPages: FastifyPluginAsync = async (app) => {
   const { db, secret, config } = app.platform;
@@ -45,7 +52,7 @@ export const kitPages: FastifyPluginAsync = async (app) => {
     ));
 
   /** The current question, or the result once the diagnostic is over. */
-  const diagnosticPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
+  const diagnosticPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> & { nearInput?: string; nearOutcome?: CommuneFieldOutcome; communeOutcome?: CommuneFieldOutcome } = {}, status = 200) => {
     const summary = await diagnosticSummary(db, bank, idOf(request));
     const { view } = summary;
     if (!view.outcome) return renderPage(request, reply, 'diagnostic-step.njk', { title: view.screen!.question, id: view.id, screen: view.screen, canGoBack: view.canGoBack, ...extra }, status);
@@ -64,6 +71,12 @@ export const kitPages: FastifyPluginAsync = async (app) => {
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
       form: {},
+      nearField: communeFieldView(NEAR_FIELD, { value: extra.nearInput ?? summary.near ?? '', outcome: extra.nearOutcome }),
+      // The commune of the orientation fills the profile's, as its label (never an INSEE code to type).
+      communeField: communeFieldView(HANDOUT_RESIDENCE_FIELD, {
+        value: extra.form !== undefined ? field(extra.form, 'commune') : summary.orientation?.origin.communeCode ? summary.orientation.origin.label : '',
+        outcome: extra.communeOutcome,
+      }),
       ...extra,
     }, status);
   };
@@ -89,25 +102,34 @@ export const kitPages: FastifyPluginAsync = async (app) => {
     ));
 
   app.post('/diagnostic/:id/lieux', async (request, reply) => {
-    const near = field(request.body, 'commune');
+    const input = communeFieldInput(request.body, 'commune');
+    const nearOutcome = await resolveCommuneField(db, input, { kinds: COMMUNE_KINDS });
+    if (nearOutcome.status !== 'resolved') {
+      const none = nearOutcome.status === 'empty' ? { status: 'none' as const, message: 'Indiquez votre commune ou votre code postal.' } : nearOutcome;
+      return diagnosticPage(request, reply, { nearInput: input.text, nearOutcome: none }, none.status === 'none' ? 422 : 200);
+    }
     return withFormErrors(
       async () => {
-        await resolveOrigin(db, near);
-        await setNear(db, idOf(request), near);
+        // The label names that commune alone when the orientation reads it back.
+        await setNear(db, idOf(request), nearOutcome.candidate.label);
         return reply.redirect(`/diagnostic/${idOf(request)}#lieux`, 303);
       },
-      ({ message: error, status }) => diagnosticPage(request, reply, { nearError: error, nearInput: near }, status),
+      ({ message: error, status }) => diagnosticPage(request, reply, { error, nearInput: input.text }, status),
     );
   });
 
   app.post('/diagnostic/:id/carnet', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
+    const communeOutcome = await resolveCommuneField(db, communeFieldInput(request.body, 'commune'), { kinds: COMMUNE_KINDS });
+    if (communeOutcome.status === 'ambiguous' || communeOutcome.status === 'none') {
+      return diagnosticPage(request, reply, { form: request.body, communeOutcome, ...(communeOutcome.status === 'none' ? { handError: communeOutcome.message } : {}) }, communeOutcome.status === 'none' ? 422 : 200);
+    }
     return withFormErrors(
       async () => {
         const handed = await handBooklet(db, principal, field(request.body, 'numero'), {
           ageBand: field(request.body, 'ageBand'),
-          communeCode: field(request.body, 'communeCode'),
+          communeCode: communeOutcome.status === 'resolved' ? communeOutcome.candidate.territory.code : null,
           situation: field(request.body, 'situation'),
           diagnosticId: idOf(request),
         });

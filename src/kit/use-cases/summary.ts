@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { communeByCode } from '../../territories/use-cases/resolve.js';
 import type { DB } from '../../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
 import { weekSchedule, type DaySchedule } from '../../places/domain/opening-hours.js';
@@ -71,7 +72,9 @@ export async function diagnosticSummary(db: Kysely<DB>, bank: ItemBank, id: stri
   const view = await getDiagnostic(db, bank, id);
   if (!view.outcome) return { view, orientation: null, orientationError: null, booklet: null, progress: null, near: null, sheetPlaces: [], sheet: null };
   const booklet = view.bookletId === null ? null : await db.selectFrom('booklets').select(['id', 'number', 'profile_commune_code']).where('id', '=', view.bookletId).executeTakeFirstOrThrow();
-  const near = view.near ?? booklet?.profile_commune_code ?? null;
+  // The profile's commune by its label: a bare INSEE code may also be another commune's postal code.
+  const profileCommune = booklet?.profile_commune_code ? await communeByCode(db, booklet.profile_commune_code) : null;
+  const near = view.near ?? profileCommune?.label ?? booklet?.profile_commune_code ?? null;
   let orientation: Orientation | null = null;
   let orientationError: string | null = null;
   if (near) {

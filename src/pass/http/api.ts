@@ -422,12 +422,12 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['carnets'],
         summary: 'Remettre un carnet à une personne (prescripteur), avec un profil pseudonyme',
-        description: 'Remet un carnet attribué à la structure : tranche d’âge, commune et situation de la personne, sans nom (profil pseudonyme pour les statistiques), et le niveau du diagnostic s’il a été fait. Journalisé.',
+        description: 'Remet un carnet attribué à la structure : tranche d’âge, commune et situation de la personne, sans nom (profil pseudonyme pour les statistiques), et le niveau du diagnostic s’il a été fait. Chaque valeur absente ou nulle est « non renseignée », comptée à part dans le rapport du financeur. Journalisé.',
         params: z.object({ number: z.string() }),
         body: z.object({
-          ageBand: z.enum(AGE_BANDS),
-          communeCode: z.string(),
-          situation: z.enum(Object.keys(SITUATIONS) as [string, ...string[]]),
+          ageBand: z.enum(AGE_BANDS).nullable().optional().describe('absente ou nulle : non renseignée'),
+          communeCode: z.string().nullable().optional().describe('code INSEE de la commune ou de l’arrondissement (GET /api/v1/communes le trouve à partir d’un nom ou d’un code postal) ; absent ou nul : non renseignée'),
+          situation: z.enum(Object.keys(SITUATIONS) as [string, ...string[]]).nullable().optional().describe('absente ou nulle : non renseignée'),
           diagnosticLevel: z.number().int().min(1).max(3).optional(),
         }),
         response: { 200: z.object({ number: z.string(), voucherCount: z.number() }), 403: error, 409: error, 422: error },

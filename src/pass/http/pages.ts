@@ -12,18 +12,22 @@ import { parseEurosToCents } from '../../shared/money.js';
 import { recordPayment } from '../use-cases/activation.js';
 import { bookletBalance } from '../use-cases/balance.js';
 import { bookletProgress } from '../../kit/use-cases/progress.js';
-import { allocateBooklets, handBooklet, listAllocatedBooklets, listOrderBooklets } from '../use-cases/booklets.js';
+import { allocateBooklets, handBooklet, listOrderBooklets } from '../use-cases/booklets.js';
 import { bookletPin, formatBookletNumber } from '../domain/booklet-number.js';
 import { MAX_PIN_FAILURES, unlockBooklet } from '../use-cases/booklet-pin.js';
 import { canCancelOrder, canCreateProgramme, canDecideCofunding, canSeeBookletPin } from '../domain/policies.js';
-import { AGE_BANDS, DIAGNOSTIC_LEVELS, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
+import { AGE_BANDS, DIAGNOSTIC_LEVELS, RESIDENCE_FIELD, SERVICE_NAMES, SITUATIONS } from '../domain/profile.js';
+import { communeFieldInput, communeFieldView } from '../../http/commune-field.js';
+import { COMMUNE_KINDS, TERRITORY_KINDS } from '../../territories/domain/commune-resolver.js';
+import { communeByCode, resolveCommuneField, resolveDepartementList, type CommuneFieldOutcome } from '../../territories/use-cases/resolve.js';
 import { expireVouchers } from '../use-cases/expiry.js';
 import { expiryNoticesFor } from '../use-cases/expiry-warnings.js';
 import { funderReport, SMALL_COUNT } from '../use-cases/report.js';
 import { reportCsv, reportPdf } from '../use-cases/report-files.js';
 import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
-import { cancelOrder, getOrder, listOrders, placeOrder } from '../use-cases/orders.js';
+import { cancelOrder, getOrder, placeOrder } from '../use-cases/orders.js';
+import { bookletsList, ordersList } from './list-pages.js';
 import { COFUNDING_STATUS_LABELS, createProgramme, decideCofunding, listProgrammes, updateCofunders } from '../use-cases/programmes.js';
 import { limitRefusals, listRedemptions, redeemVoucher, requireUndoableRedemption, resolvePlace, undoRedemption } from '../use-cases/redemption.js';
 import { bookletVoucherCodes, publicVoucherView } from '../use-cases/vouchers.js';
@@ -57,6 +61,11 @@ export const passPages: FastifyPluginAsync = async (app) => {
           title: 'Mon carnet', number, balance, progress: await bookletProgress(db, balance.bookletId),
           // The link to the second diagnostic follows the rule that refuses it before any workshop (kit follow-up.ts).
           canMeasureProgress: canStartFollowUp({ handed: balance.handed, usedVouchers: balance.used }),
+          // The places search starts from the profile's commune, as its label (a bare INSEE code may be another's postal code).
+          nearField: communeFieldView(
+            { name: 'near', label: 'Ma commune ou mon code postal', required: true, kinds: TERRITORY_KINDS },
+            { value: balance.communeCode ? ((await communeByCode(db, balance.communeCode))?.label ?? '') : '' },
+          ),
         });
       },
       ({ message: error, status }) => renderPage(request, reply, 'balance.njk', { title: 'Mon carnet', number, error }, status),
@@ -192,7 +201,8 @@ export const passPages: FastifyPluginAsync = async (app) => {
         if (faceValueCents === null || faceValueCents <= 0) throw new DomainError('invalid', 'valeur', 'La valeur faciale doit être un montant en euros, par exemple 10 ou 12,50.');
         await createProgramme(db, principal, {
           name: field(body, 'name'),
-          departementCodes: field(body, 'departements').split(/[\s,;]+/).filter(Boolean),
+          // Names or numbers (« Loire-Atlantique, 85 »), each resolved by the commune resolver.
+          departementCodes: await resolveDepartementList(db, field(body, 'departements')),
           faceValueCents,
           validityMonths: validityMonths(field(body, 'validityMonths')),
           cofunders: cofundersOf(body),
@@ -208,7 +218,8 @@ export const passPages: FastifyPluginAsync = async (app) => {
   const ordersPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
     renderPage(request, reply, 'orders.njk', {
       title: 'Commandes',
-      orders: await listOrders(db, request.principal!),
+      // The list's filters and page come from the query string (a form re-shown after an error: the first page).
+      ...(await ordersList(db, request.principal!, request.query)),
       programmes: await listProgrammes(db),
       canOrder: hasRole(request.principal!, 'funder'),
       notices: await expiryNoticesFor(db, request.principal!),
@@ -336,10 +347,11 @@ export const passPages: FastifyPluginAsync = async (app) => {
     );
   });
 
-  const bookletsPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+  const bookletsPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> & { communeOutcome?: CommuneFieldOutcome } = {}, status = 200) =>
     renderPage(request, reply, 'booklets.njk', {
       title: 'Carnets à remettre',
-      booklets: await listAllocatedBooklets(db, request.principal!),
+      communeField: communeFieldView(RESIDENCE_FIELD, { value: field(extra.form, 'commune'), outcome: extra.communeOutcome }),
+      ...(await bookletsList(db, request.principal!, request.query)),
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
       levels: DIAGNOSTIC_LEVELS,
@@ -359,11 +371,17 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
     const level = field(request.body, 'diagnosticLevel');
+    // The commune typed (name or postal code) resolved first: several candidates come back as a choice, nothing handed.
+    const communeOutcome = await resolveCommuneField(db, communeFieldInput(request.body, 'commune'), { kinds: COMMUNE_KINDS });
+    if (communeOutcome.status === 'ambiguous' || communeOutcome.status === 'none') {
+      const status = communeOutcome.status === 'none' ? 422 : 200;
+      return bookletsPage(request, reply, { form: request.body, communeOutcome, ...(status === 422 ? { error: communeOutcome.message } : {}) }, status);
+    }
     return withFormErrors(
       async () => {
         const handed = await handBooklet(db, principal, field(request.body, 'numero'), {
           ageBand: field(request.body, 'ageBand'),
-          communeCode: field(request.body, 'communeCode'),
+          communeCode: communeOutcome.status === 'resolved' ? communeOutcome.candidate.territory.code : null,
           situation: field(request.body, 'situation'),
           diagnosticLevel: level ? Number(level) : null,
         });

@@ -4,7 +4,7 @@ import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } fr
 import { recordAudit } from '../../shared/audit.js';
 import { isUuid } from '../../shared/uuid.js';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
-import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
+import { AGE_BANDS, profileValue, SITUATIONS } from '../domain/profile.js';
 import { normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
 import { getOrder, lockOrder } from './orders.js';
 import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
@@ -156,19 +156,24 @@ export async function allocateBooklets(db: Kysely<DB>, principal: Principal, inp
   });
 }
 
+/** Each value may be « Non renseigné » (null, or empty from a form): stored as null and counted apart by the report. */
 export interface BeneficiaryProfile {
-  ageBand: string;
-  communeCode: string;
-  situation: string;
+  ageBand?: string | null;
+  /** INSEE code of the commune or arrondissement, as the commune resolver found it from what was typed. */
+  communeCode?: string | null;
+  situation?: string | null;
   diagnosticLevel?: number | null;
   /** A diagnostic run in the same welcome: it is linked to the booklet and gives the level. */
   diagnosticId?: string | null;
 }
 
 export function validateProfile(profile: BeneficiaryProfile): void {
-  if (!(AGE_BANDS as readonly string[]).includes(profile.ageBand)) throw invalid('Choisissez une tranche d’âge dans la liste.', 'tranche_age');
-  if (!(profile.situation in SITUATIONS)) throw invalid('Choisissez une situation dans la liste.', 'situation');
-  if (!/^[0-9][0-9AB][0-9]{3}$/.test(profile.communeCode)) throw invalid('Le code INSEE de la commune comporte 5 caractères (ex. 44109 pour Nantes).', 'commune');
+  const ageBand = profileValue(profile.ageBand);
+  const situation = profileValue(profile.situation);
+  const communeCode = profileValue(profile.communeCode);
+  if (ageBand !== null && !(AGE_BANDS as readonly string[]).includes(ageBand)) throw invalid('Choisissez une tranche d’âge dans la liste, ou « Non renseigné ».', 'tranche_age');
+  if (situation !== null && !(situation in SITUATIONS)) throw invalid('Choisissez une situation dans la liste, ou « Non renseigné ».', 'situation');
+  if (communeCode !== null && !/^[0-9][0-9AB][0-9]{3}$/.test(communeCode)) throw invalid('Le code INSEE de la commune comporte 5 caractères (ex. 44109 pour Nantes).', 'commune');
   if (profile.diagnosticId && !isUuid(profile.diagnosticId)) throw invalid('Ce diagnostic n’existe pas.', 'diagnostic_inconnu');
   const level = profile.diagnosticLevel;
   if (level !== undefined && level !== null && ![1, 2, 3].includes(level)) throw invalid('Le niveau de diagnostic est 1, 2 ou 3.', 'niveau');
@@ -192,13 +197,16 @@ async function linkDiagnostic(trx: Kysely<DB>, diagnosticId: string, bookletId: 
 /** A prescriber hands a booklet to a person, recording a pseudonymous profile: no name is ever asked. */
 export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletNumber: string, profile: BeneficiaryProfile): Promise<{ number: string; voucherCount: number }> {
   validateProfile(profile);
+  const ageBand = profileValue(profile.ageBand);
+  const communeCode = profileValue(profile.communeCode);
+  const situation = profileValue(profile.situation);
   const booklet = await findBookletByNumber(db, bookletNumber);
   const mine = [...organisationsWithRole(principal, 'prescriber'), ...organisationsWithRole(principal, 'mediator')];
   if (booklet.allocated_organisation_id === null || !mine.includes(booklet.allocated_organisation_id)) {
     throw forbidden('Ce carnet n’a pas été attribué à votre structure : vous ne pouvez pas le remettre.', 'carnet_non_attribue');
   }
-  const commune = await db.selectFrom('communes').select('insee_code').where('insee_code', '=', profile.communeCode).executeTakeFirst();
-  if (!commune) throw invalid(`Aucune commune n’a le code INSEE ${profile.communeCode}.`, 'commune_inconnue');
+  const commune = communeCode === null ? null : await db.selectFrom('communes').select('insee_code').where('insee_code', '=', communeCode).executeTakeFirst();
+  if (commune === undefined) throw invalid(`Aucune commune n’a le code INSEE ${communeCode}.`, 'commune_inconnue');
   return db.transaction().execute(async (trx) => {
     const diagnosticLevel = profile.diagnosticId ? await linkDiagnostic(trx, profile.diagnosticId, booklet.id) : (profile.diagnosticLevel ?? null);
     const claimed = await trx
@@ -206,9 +214,9 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
       .set({
         handed_at: new Date(),
         handed_by_user_id: principal.userId,
-        profile_age_band: profile.ageBand,
-        profile_commune_code: profile.communeCode,
-        profile_situation: profile.situation,
+        profile_age_band: ageBand,
+        profile_commune_code: communeCode,
+        profile_situation: situation,
         profile_diagnostic_level: diagnosticLevel,
       })
       .where('id', '=', booklet.id)
@@ -233,7 +241,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
       fromStatus: 'allocated',
       toStatus: 'handed',
       voucherCount: count,
-      details: { ageBand: profile.ageBand, communeCode: profile.communeCode, situation: profile.situation, diagnosticLevel, diagnosticId: profile.diagnosticId ?? null },
+      details: { ageBand, communeCode, situation, diagnosticLevel, diagnosticId: profile.diagnosticId ?? null },
     });
     return { number: booklet.number, voucherCount: count };
   });

@@ -17,7 +17,10 @@ export interface OrderFigures {
   role: 'ordered' | 'cofunded';
   shareBp: number;
   vouchers: { issued: number; allocated: number; handed: number; redeemed: number; expired: number };
+  /** The whole order's amount. */
   amountCents: number;
+  /** This funder's committed part of it (order_cofunding, split to the cent when the order was placed). */
+  shareCents: number;
   redeemedCents: number;
   expiredCents: number;
   /** The funder's part of the expired value, as booked in the ledger (largest remainder to the cent). */
@@ -50,10 +53,10 @@ export async function funderReport(db: Kysely<DB>, principal: Principal, funderI
   const funder = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', funderId).executeTakeFirst();
   if (!funder) throw notFound('Ce financeur n’existe pas.');
   const { rows } = await sql<{
-    id: number; programme: string; placed_at: Date; status: string; funder_organisation_id: number; share_bp: number; amount_cents: number;
+    id: number; programme: string; placed_at: Date; status: string; funder_organisation_id: number; share_bp: number; amount_cents: number; share_cents: number;
     issued: number; allocated: number; handed: number; redeemed: number; expired: number; redeemed_cents: number; expired_cents: number; refund_cents: number;
   }>`
-    select o.id, p.name as programme, o.placed_at, o.status, o.funder_organisation_id, c.share_bp, o.amount_cents,
+    select o.id, p.name as programme, o.placed_at, o.status, o.funder_organisation_id, c.share_bp, o.amount_cents, c.amount_cents as share_cents,
       (select count(*) from vouchers v where v.order_id = o.id)::int as issued,
       (select count(*) from vouchers v join booklets b on b.id = v.booklet_id where v.order_id = o.id and b.allocated_at is not null)::int as allocated,
       (select count(*) from vouchers v join booklets b on b.id = v.booklet_id where v.order_id = o.id and b.handed_at is not null)::int as handed,
@@ -79,7 +82,7 @@ export async function funderReport(db: Kysely<DB>, principal: Principal, funderI
     orderId: r.id, programmeName: r.programme, placedAt: new Date(r.placed_at), status: r.status,
     role: r.funder_organisation_id === funderId ? 'ordered' : 'cofunded', shareBp: r.share_bp,
     vouchers: { issued: r.issued, allocated: r.allocated, handed: r.handed, redeemed: r.redeemed, expired: r.expired },
-    amountCents: Number(r.amount_cents), redeemedCents: Number(r.redeemed_cents), expiredCents: Number(r.expired_cents), refundCents: Number(r.refund_cents),
+    amountCents: Number(r.amount_cents), shareCents: Number(r.share_cents), redeemedCents: Number(r.redeemed_cents), expiredCents: Number(r.expired_cents), refundCents: Number(r.refund_cents),
     refundSplit: splits.rows.filter((s) => s.order_id === r.id).map((s) => ({ organisationName: s.name, shareBp: s.share_bp, exactCents: (Number(r.expired_cents) * s.share_bp) / 10_000, bookedCents: Number(s.booked) })),
   }));
   const reachOf = async (column: 'profile_age_band' | 'profile_situation') =>
@@ -97,7 +100,8 @@ export async function funderReport(db: Kysely<DB>, principal: Principal, funderI
     funder,
     orders,
     totals: {
-      amountCents: orders.reduce((s, o) => s + Math.round((o.amountCents * o.shareBp) / 10_000), 0),
+      // The funder's own commitment: its booked share of each order, not the orders' whole amounts.
+      amountCents: orders.reduce((s, o) => s + o.shareCents, 0),
       redeemedCents: orders.reduce((s, o) => s + o.redeemedCents, 0),
       expiredCents: orders.reduce((s, o) => s + o.expiredCents, 0),
       refundCents: orders.reduce((s, o) => s + o.refundCents, 0),

@@ -16,6 +16,11 @@ export const PLACES_PERMISSIONS = {
   'label.history.read': { label: 'voir la demande de label d’un lieu et l’historique des décisions', scopes: { mediator: 'own', hub: 'territory', admin: 'all' } },
   'label.apply': { label: 'demander le label pour un lieu', scopes: { mediator: 'own' } },
   'label.review': { label: 'accorder, refuser, suspendre un label', scopes: { hub: 'territory', admin: 'all' } },
+  'place.territory': {
+    label: 'lister et chercher tous les lieux de son territoire (état du label, commune, département)',
+    scopes: { hub: 'territory', admin: 'all' },
+    conditions: 'le hub ne voit que les lieux de ses départements',
+  },
 } satisfies PermissionTable;
 
 /** What the place rules need to know of a place. */
@@ -47,3 +52,7 @@ export const canReadLabelHistory = (principal: Principal, place: PlaceFacts): bo
 export const canApplyForLabel = (principal: Principal, place: PlaceFacts): boolean => allows(principal, PLACES_PERMISSIONS['label.apply'], target(place));
 export const canReviewDuplicates = (principal: Principal, departementCode: string): boolean =>
   allows(principal, PLACES_PERMISSIONS['place.duplicates'], { departementCodes: [departementCode] });
+
+/** The list of a territory's places: the hub of each département, the administration everywhere. */
+export const canListTerritoryPlaces = (principal: Principal, departementCode: string): boolean =>
+  allows(principal, PLACES_PERMISSIONS['place.territory'], { departementCodes: [departementCode] });

@@ -19,8 +19,9 @@ import { searchParams, toSearchQuery } from './query-params.js';
 import { isCoordinates, searchPlaces } from '../use-cases/search.js';
 import { communeFieldInput, communeFieldView, type CommuneFieldSpec } from '../../http/commune-field.js';
 import { COMMUNE_KINDS, TERRITORY_KINDS } from '../../territories/domain/commune-resolver.js';
-import { resolveCommuneField } from '../../territories/use-cases/resolve.js';
+import { communeByCode, resolveCommuneField, type CommuneFieldOutcome } from '../../territories/use-cases/resolve.js';
 import { RADIUS_CHOICES, searchView } from './search-view.js';
+import { labelsList } from './list-pages.js';
 import { createPlace, getPlace, placesOfOrganisations, PlaceValidationError, programmesForNewPlace, programmesOpenToPlace, updatePlace, type PlaceRow } from '../use-cases/store.js';
 import { gridView, hoursEcho, hoursFormOf, hoursGridInput, type HoursForm } from './hours-form.js';
 
@@ -95,6 +96,9 @@ function addYears(date: string, years: number): string {
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** The place's commune: a commune or an arrondissement, by name or postal code. */
+const PLACE_COMMUNE_FIELD: CommuneFieldSpec = { name: 'commune', label: 'Commune', hint: 'nom ou code postal, par exemple Saint-Nazaire ou 44600', required: true, kinds: COMMUNE_KINDS };
+
 /** The search's starting point: any commune, arrondissement or département, a postal code, or coordinates. */
 const NEAR_FIELD: CommuneFieldSpec = { name: 'near', label: 'Commune ou code postal', hint: 'Par exemple 44000, Nantes, Loire-Atlantique, ou des coordonnées « 47.21,-1.55 »', required: true, kinds: TERRITORY_KINDS };
 
@@ -150,8 +154,25 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     });
   });
 
-  const formPage = async (request: FastifyRequest, reply: FastifyReply, data: { placeId?: number; form: Record<string, unknown>; errors?: Record<string, string>; error?: string }, status = 200) =>
+  /**
+   * The place's commune from the commune field, the postal code typed beside it choosing among homonyms: its INSEE
+   * code and official name go into the record. Nothing typed: the standard's validation says the commune is missing.
+   */
+  const placeCommune = async (body: unknown, raw: Record<string, string>): Promise<CommuneFieldOutcome> => {
+    const input = communeFieldInput(body, 'commune');
+    const outcome = await resolveCommuneField(db, input, { kinds: COMMUNE_KINDS, postalCode: raw.code_postal || undefined });
+    if (outcome.status === 'resolved') {
+      const { territory } = outcome.candidate;
+      raw.code_insee = territory.code;
+      raw.commune = territory.name;
+      if (!raw.code_postal && territory.postalCodes.length === 1) raw.code_postal = territory.postalCodes[0]!;
+    }
+    return outcome;
+  };
+
+  const formPage = async (request: FastifyRequest, reply: FastifyReply, data: { placeId?: number; form: Record<string, unknown>; errors?: Record<string, string>; error?: string; communeOutcome?: CommuneFieldOutcome }, status = 200) =>
     renderPage(request, reply, 'place-form.njk', {
+      communeField: communeFieldView(PLACE_COMMUNE_FIELD, { value: String(data.form.commune ?? ''), outcome: data.communeOutcome, error: data.errors?.commune ?? data.errors?.code_insee }),
       title: data.placeId ? 'Modifier la fiche du lieu' : 'Enregistrer un lieu',
       choices: CHOICES,
       // On creation the commune is not known yet: the programmes of the principal's départements, checked on save.
@@ -172,6 +193,10 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     const { raw, extras } = placeInput(request.body);
     const organisationId = organisationsWithRole(principal, 'mediator')[0] ?? null;
     const pivot = field(request.body, 'pivot') || '00000000000000';
+    const communeOutcome = await placeCommune(request.body, raw);
+    if (communeOutcome.status === 'ambiguous' || communeOutcome.status === 'none') {
+      return formPage(request, reply, { form: echoForm(request.body), communeOutcome, error: communeOutcome.message }, communeOutcome.status === 'none' ? 422 : 200);
+    }
     try {
       const id = await createPlace(db, principal, organisationId, { ...raw, pivot }, extras);
       return redirectWithFlash(reply, `/lieux/${id}/modifier`, 'La fiche du lieu est enregistrée.');
@@ -189,7 +214,10 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     if (!canEditPlace(principal, { organisationId: details.place.organisation_id, departementCode: details.departementCode })) {
       throw forbidden('Vous ne pouvez modifier que les lieux de votre structure, ou ceux de votre territoire si vous êtes un hub.');
     }
-    return formPage(request, reply, { placeId: details.place.id, form: formOf(details.place, details.programmes.map((p) => p.id)), error: undefined });
+    const form = formOf(details.place, details.programmes.map((p) => p.id));
+    // The commune as its label (« Saint-Nazaire (44) »): saved again unchanged, it names the same commune.
+    form.commune = (await communeByCode(db, details.place.commune_code))?.label ?? form.commune;
+    return formPage(request, reply, { placeId: details.place.id, form, error: undefined });
   });
 
   app.post('/lieux/:id/modifier', async (request, reply) => {
@@ -197,6 +225,10 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     const placeId = pathId(request.params, 'Ce lieu n’existe pas.');
     const { raw, extras } = placeInput(request.body);
+    const communeOutcome = await placeCommune(request.body, raw);
+    if (communeOutcome.status === 'ambiguous' || communeOutcome.status === 'none') {
+      return formPage(request, reply, { placeId, form: echoForm(request.body), communeOutcome, error: communeOutcome.message }, communeOutcome.status === 'none' ? 422 : 200);
+    }
     try {
       await updatePlace(db, principal, placeId, raw, extras);
       return redirectWithFlash(reply, `/lieux/${placeId}/modifier`, 'La fiche du lieu est enregistrée.');
@@ -249,7 +281,7 @@ export const placesPages: FastifyPluginAsync = async (app) => {
   app.get('/labels', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    return renderPage(request, reply, 'labels.njk', { title: 'Labels et lieux du territoire', requests: await labelsToReview(db, principal), statusText: LABEL_STATUS_TEXT, isAdmin: isAdmin(principal) });
+    return renderPage(request, reply, 'labels.njk', { title: 'Labels et lieux du territoire', ...(await labelsList(db, principal, request.query)), statusText: LABEL_STATUS_TEXT, isAdmin: isAdmin(principal) });
   });
 
   const labelReviewPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, labelId: number, extra: Record<string, unknown> = {}, status = 200) => {

@@ -29,6 +29,7 @@ export const PLACES_ROUTES: RoutePolicies = {
   'GET /lieux/:id/label': 'label.history.read',
   'POST /lieux/:id/label': 'label.apply',
   'GET /labels': 'label.review',
+  'GET /lieux/territoire': 'place.territory',
   'GET /labels/:id': 'label.review',
   'POST /labels/:id': 'label.review',
   'GET /admin/criteres': 'label.criteria.manage',

@@ -6,6 +6,10 @@ import { DomainError, conflict, forbidden, invalid, notFound } from '../../share
 import { placeFacts, placeLocation, requireReviewer } from './access.js';
 import { labelRecordValidToday } from '../domain/sql-fragments.js';
 import { canReviewLabel } from '../domain/policies.js';
+import { normaliseText } from '../domain/normalise.js';
+import { readPage } from '../../shared/paged-query.js';
+import type { Page, PageRequest } from '../../shared/pagination.js';
+import { normalisedSql } from './territory.js';
 
 /** A label lasts three years unless the reviewer decides otherwise. */
 export const DEFAULT_LABEL_YEARS = 3;
@@ -183,6 +187,44 @@ export async function labelsToReview(db: Kysely<DB>, principal: Principal): Prom
     labelId: r.id, placeId: r.place_id, placeName: r.name, commune: r.commune_name, status: r.status, appliedAt: r.applied_at,
     applicantNote: r.applicant_note, validFrom: r.valid_from, validUntil: r.valid_until,
   }));
+}
+
+export interface LabelFilters {
+  status?: 'pending' | 'approved' | 'suspended';
+  departement?: string;
+  /** Part of the place's name or of its commune's, accents and case ignored. */
+  text?: string;
+}
+
+/**
+ * One page of the reviewer's labels (labelsToReview's rule: each place's latest record, pending first, on the
+ * reviewer's territory), filtered, with the count.
+ */
+export async function listLabelsPage(db: Kysely<DB>, principal: Principal, filters: LabelFilters, request: PageRequest): Promise<{ requests: LabelRequest[]; page: Page }> {
+  const departements = await requireReviewer(db, principal);
+  let query = db
+    .selectFrom('place_labels as l')
+    .innerJoin('places as p', 'p.id', 'l.place_id')
+    .innerJoin('communes as c', 'c.insee_code', 'p.commune_code')
+    .select(['l.id', 'l.place_id', 'p.name', 'p.commune_name', 'l.status', 'l.applied_at', 'l.applicant_note', 'l.valid_from', 'l.valid_until'])
+    .where('l.status', 'in', filters.status ? [filters.status] : ['pending', 'approved', 'suspended'])
+    .where(sql<boolean>`l.id = (select max(id) from place_labels where place_id = l.place_id)`)
+    .orderBy(sql`l.status = 'pending'`, 'desc')
+    .orderBy('l.applied_at')
+    .orderBy('l.id');
+  if (departements) query = query.where('c.departement_code', 'in', departements);
+  if (filters.departement) query = query.where('c.departement_code', '=', filters.departement);
+  const text = normaliseText(filters.text ?? '');
+  if (filters.text && !text) query = query.where(sql<boolean>`false`);
+  if (text) query = query.where((eb) => eb.or([eb('p.normalised_name', 'like', `%${text}%`), sql<boolean>`${normalisedSql('p.commune_name')} like ${`%${text}%`}`]));
+  const { rows, page } = await readPage(query, request);
+  return {
+    requests: rows.map((r) => ({
+      labelId: r.id, placeId: r.place_id, placeName: r.name, commune: r.commune_name, status: r.status, appliedAt: r.applied_at,
+      applicantNote: r.applicant_note, validFrom: r.valid_from, validUntil: r.valid_until,
+    })),
+    page,
+  };
 }
 
 /** Who decided what, when and why, for one place. */

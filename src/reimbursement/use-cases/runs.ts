@@ -4,6 +4,8 @@ import { postLedgerTransaction } from '../../pass/use-cases/ledger.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { REIMBURSEMENT_LOCK } from '../../shared/locks.js';
+import { readPage } from '../../shared/paged-query.js';
+import type { PageRequest } from '../../shared/pagination.js';
 
 export interface RunResult {
   runId: number | null;
@@ -165,6 +167,25 @@ export async function rejectTransfer(db: Kysely<DB>, actorUserId: number | null,
 
 export async function listRuns(db: Kysely<DB>) {
   return db.selectFrom('reimbursement_runs').selectAll().orderBy('id', 'desc').limit(100).execute();
+}
+
+export const RUN_STATUS_LABELS = { ready: 'À payer', paid: 'Payé' } as const;
+
+export interface RunFilters {
+  status?: keyof typeof RUN_STATUS_LABELS;
+  /** Runs whose period ends between these days (AAAA-MM-JJ), both included. */
+  from?: string;
+  to?: string;
+}
+
+/** One page of the reimbursement runs, newest first, filtered, with the count (the operator's list). */
+export async function listRunsPage(db: Kysely<DB>, filters: RunFilters, request: PageRequest) {
+  let query = db.selectFrom('reimbursement_runs').selectAll().orderBy('id', 'desc');
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.from) query = query.where('until', '>=', filters.from);
+  if (filters.to) query = query.where('until', '<=', filters.to);
+  const { rows, page } = await readPage(query, request);
+  return { runs: rows, page };
 }
 
 export async function getRun(db: Kysely<DB>, runId: number) {

@@ -431,3 +431,18 @@ export function notFoundMessage(input: string, kinds: readonly TerritoryKind[] =
   const hint = kinds.length === 1 && kinds[0] === 'departement' ? 'indiquez son nom ou son numéro (44, 2A, 971)' : 'vérifiez l’orthographe ou indiquez le code postal';
   return `${soughtWords(kinds).none} ne correspond à « ${input.trim()} » : ${hint}.`;
 }
+
+/**
+ * A list of départements as typed in a form: separated by commas, semicolons or lines; numbers may also be separated
+ * by spaces (« 44 85 »), names keep theirs (« Loire Atlantique »).
+ */
+export function splitDepartementList(text: string): string[] {
+  return text
+    .split(/[,;\n]+/)
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .flatMap((item) => {
+      const words = item.split(/\s+/);
+      return words.length > 1 && words.every((word) => DEPARTEMENT_CODE.test(word.toUpperCase())) ? words : [item];
+    });
+}

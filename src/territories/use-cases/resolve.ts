@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { invalid } from '../../shared/errors.js';
 import {
   ambiguityMessage,
   buildTerritoryIndex,
@@ -7,6 +8,7 @@ import {
   decide,
   findTerritories,
   notFoundMessage,
+  splitDepartementList,
   TERRITORY_KINDS,
   type Candidate,
   type CommuneFieldInput,
@@ -113,3 +115,20 @@ export async function resolveCommuneField(db: Kysely<DB>, input: CommuneFieldInp
 
 export { COMMUNE_KINDS, TERRITORY_KINDS };
 export type { Candidate, CommuneFieldInput, CommuneFieldOutcome, TerritoryKind };
+
+/**
+ * The départements of a list typed in a form (a programme's territory): each item by its name or number; an item
+ * naming none, or several, is refused with the candidates to choose from.
+ */
+export async function resolveDepartementList(db: Kysely<DB>, text: string): Promise<string[]> {
+  const codes: string[] = [];
+  for (const item of splitDepartementList(text)) {
+    const resolution = await resolveTerritory(db, item, { kinds: ['departement'] });
+    if (resolution.status === 'none') throw invalid(notFoundMessage(item, ['departement']), 'departement_inconnu');
+    if (resolution.status === 'ambiguous') {
+      throw invalid(`Plusieurs départements correspondent à « ${item} » (${resolution.candidates.map((c) => c.label).join(', ')}) : écrivez son nom complet ou son numéro.`, 'departement_ambigu');
+    }
+    if (!codes.includes(resolution.candidate.territory.code)) codes.push(resolution.candidate.territory.code);
+  }
+  return codes;
+}

@@ -14,6 +14,8 @@ import { testDatabaseKind } from '../../support/platform.js';
 
 const bank = loadItemBank();
 const PHONE = { width: 360, height: 740 };
+/** The result's heading: the person's own, or the person's as the professional filling it in reads it. */
+const RESULT = /^(Votre résultat|Résultat de la personne)$/;
 
 /** Answers the diagnostic screen by screen, the way a person taps: checkboxes then « Suivant », or one big button. */
 async function takeDiagnostic(page: Page, knows: boolean, obstacles: { equipment: string[]; internet: string; feelings: string[] }) {
@@ -26,14 +28,14 @@ async function takeDiagnostic(page: Page, knows: boolean, obstacles: { equipment
   for (let screens = 0; screens < 12; screens++) {
     const heading = page.getByRole('heading', { level: 1 });
     const text = (await heading.textContent())!.trim();
-    if (text === 'Votre résultat') return;
+    if (RESULT.test(text)) return;
     const item = bank.items.find((i) => i.question === text);
     assert.ok(item, `question inconnue : ${text}`);
     const choice = knows ? item.choices.find((c) => c.id === item.answer)!.text : 'Je ne sais pas';
     await page.getByRole('button', { name: choice, exact: true }).click();
     await page.waitForFunction((previous) => document.querySelector('h1')?.textContent?.trim() !== previous, text);
   }
-  await page.getByRole('heading', { level: 1, name: 'Votre résultat' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: RESULT }).waitFor();
 }
 
 describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind}`, () => {
@@ -65,9 +67,13 @@ describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind
       await page.getByRole('heading', { level: 1, name: 'Avez-vous internet chez vous ?' }).waitFor();
       if (javaScript) await assertAccessible(page);
       await page.getByRole('button', { name: 'Question précédente' }).click();
-      await takeDiagnostic(page, false, { equipment: ['Un smartphone'], internet: 'Seulement avec mon forfait de téléphone', feelings: ['J’ai peur de faire une erreur', 'J’ai une démarche urgente'] });
+      // Back on the first screen, the answer taken back is still checked.
+      await page.getByRole('heading', { level: 1, name: 'Quels appareils avez-vous ?' }).waitFor();
+      assert.equal(await page.getByLabel('Un smartphone (téléphone avec écran tactile)').isChecked(), true);
+      await takeDiagnostic(page, false, { equipment: [], internet: 'Seulement avec mon forfait de téléphone', feelings: ['J’ai peur de faire une erreur', 'J’ai une démarche urgente'] });
       await page.getByText('Niveau 1', { exact: true }).waitFor();
-      await page.getByText(/Nous vous conseillons 8 à 10 ateliers/).waitFor();
+      // A prescriber fills it in with the person: the advice speaks of « la personne ».
+      await page.getByText(/Conseillez à la personne 8 à 10 ateliers/).waitFor();
       await page.getByText(/aidant habilité/).first().waitFor();
       if (javaScript) await assertAccessible(page);
 

@@ -275,8 +275,12 @@ describe(`throttling that a client cannot dodge, on ${testDatabaseKind}`, () => 
       const page = await browserOn(app, '/carnets', '10.70.0.1', session);
       assert.match(page.body, /Bloqué/);
       const unlocked = await app.inject({ method: 'POST', url: '/carnets/deblocage', remoteAddress: '10.70.0.1', headers: { cookie: page.cookie }, payload: { _csrf: page.csrf, numero: number } });
-      assert.equal(unlocked.statusCode, 200, unlocked.body);
-      assert.match(unlocked.body, /débloqué/);
+      // Post/Redirect/Get: back to the booklets' page, which shows the outcome.
+      assert.equal(unlocked.statusCode, 303, unlocked.body);
+      assert.equal(unlocked.headers.location, '/carnets');
+      const flash = unlocked.cookies.find((c) => c.name === 'ni_flash')!;
+      const shown = await app.inject({ url: '/carnets', remoteAddress: '10.70.0.1', headers: { cookie: `${page.cookie}; ni_flash=${flash.value}` } });
+      assert.match(shown.body, /débloqué/);
       const after = await bookletOf(number);
       assert.equal(after.locked_at, null);
       assert.equal(after.pin_failures, 0);

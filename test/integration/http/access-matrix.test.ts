@@ -12,6 +12,7 @@ import { recordAccompaniment } from '../../../src/kit/use-cases/accompaniments.j
 import { formatBookletNumber } from '../../../src/pass/domain/booklet-number.js';
 import { makeVoucherCode } from '../../../src/pass/domain/voucher-code.js';
 import { createProgramme } from '../../../src/pass/use-cases/programmes.js';
+import { placeOrder } from '../../../src/pass/use-cases/orders.js';
 import { redeemVoucher } from '../../../src/pass/use-cases/redemption.js';
 import { PLACES_PERMISSIONS } from '../../../src/places/domain/policies.js';
 import { applyForLabel } from '../../../src/places/use-cases/labels.js';
@@ -160,12 +161,17 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
     const diagnostic = await app.inject({ method: 'POST', url: '/api/v1/diagnostics', payload: {} });
     assert.equal(diagnostic.statusCode, 201, diagnostic.body);
     const diagnosticId = (diagnostic.json() as { id: string }).id;
+    // An order of the home funder still cancellable (placed, not paid): what a foreign actor would aim to cancel.
+    const cancellableOrder = await placeOrder(db, world.funder.principal, { programmeId: world.programmeId, bookletCount: 1, vouchersPerBooklet: 10 });
 
     params = {
       'orders/:id': String(world.orderId),
       'commandes/:id': String(world.orderId),
       'places/:id': String(world.placeA),
       'lieux/:id': String(world.placeA),
+      // The open duplicate pair of places A and B (its merge page and the merge).
+      'doublons/:placeId': String(Math.min(world.placeA, world.placeB)),
+      ':otherPlaceId': String(Math.max(world.placeA, world.placeB)),
       'labels/:id': String(pendingLabel),
       'bank-accounts/:id': String(bankAccountId),
       'reimbursements/:id': String(run.runId),
@@ -194,7 +200,10 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       'public/booklets/:number': world.handedBooklet,
       'notifications/:id': '1',
     };
-    routeParams = { 'DELETE /api/v1/vouchers/:code/redemption': { 'vouchers/:code': code(undoable) } };
+    routeParams = {
+      'DELETE /api/v1/vouchers/:code/redemption': { 'vouchers/:code': code(undoable) },
+      'POST /commandes/:id/annulation': { 'commandes/:id': String(cancellableOrder) },
+    };
 
     const homePlaces = await db.selectFrom('places').select('name').where('id', 'in', [world.placeA, world.placeB, placeC]).execute();
     markers = [
@@ -230,6 +239,8 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       'POST /commandes': () => ({ programmeId: String(world.programmeId), bookletCount: '1', vouchersPerBooklet: '10' }),
       'POST /api/v1/orders/:id/allocations': () => ({ organisationId: world.prescriber.organisationId, bookletCount: 1 }),
       'POST /commandes/:id/attribution': () => ({ organisationId: String(world.prescriber.organisationId), bookletCount: '1' }),
+      // The button asks for the confirmation page; the confirmation cancels.
+      'POST /commandes/:id/annulation': () => [{}, { etape: 'confirmer', confirmation: 'oui' }],
       'POST /api/v1/booklets/:number/hand': () => profile,
       'POST /carnets/remise': () => ({ numero: world.allocatedBooklet, ...profile }),
       'POST /diagnostic/:id/carnet': () => ({ numero: world.allocatedBooklet, ...profile }),
@@ -254,6 +265,7 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       'POST /api/v1/places/import': () => ({ contentType: 'text/csv', body: toCsv([importedRow]) }),
       'POST /lieux/import': (csrf) => multipart({ _csrf: csrf, nom_fichier: 'lieux.csv' }, { field: 'fichier', filename: 'lieux.csv', contentType: 'text/csv', content: toCsv([importedRow]) }),
       'POST /lieux/doublons': () => ({ a: String(world.placeA), b: String(world.placeB), decision: 'distinct' }),
+      'POST /lieux/doublons/:placeId/:otherPlaceId': () => ({ conserver: String(world.placeA), champ_nom: String(world.placeB) }),
       'POST /api/v1/places/:id/label-applications': () => ({ criteriaMet: criteria, note: '' }),
       'POST /lieux/:id/label': () => ({ criteres: criteria.map(String), note: '' }),
       'POST /api/v1/labels/:id/decision': () => ({ kind: 'approve', validFrom: parisDay(), validUntil }),
@@ -262,6 +274,8 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       'POST /lieux/:id/banque': () => ({ titulaire: bank.holderName, iban: bank.iban, bic: bank.bic }),
       'POST /api/v1/bank-accounts/:id/confirmation': () => ({ holderNameForBank: 'Association du lieu A' }),
       'POST /lieux/:id/banque/confirmation': () => ({ compte: String(bankAccountId), nom_transmis: 'Association du lieu A' }),
+      'POST /lieux/:id/banque/refus': () => ({ compte: String(bankAccountId), motif: 'Refus par un intrus' }),
+      'POST /api/v1/bank-accounts/:id/refusal': () => ({ reason: 'Refus par un intrus' }),
     };
 
     // Foreign principals: organisations of Ille-et-Vilaine (35), a hub covering 35 and 22, a funder outside the

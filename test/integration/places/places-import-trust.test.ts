@@ -181,7 +181,9 @@ describe(`places import: territory and trust on ${testDatabaseKind}`, () => {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Même SIRET, autre source/);
     assert.match(page.body, /Médiathèque Jacques Demy<\/a>[^<]*\(source : Source A\)\s*<p class="fr-badge[^>]*>Labellisé/);
-    assert.match(page.body, /\(source : Source B\)\s*<\/li>/);
+    assert.match(page.body, /\(source : Source B\)(?!\s*<p class="fr-badge)/);
+    assert.match(page.body, /Labellisé du [^<]+ au [^<]+ ; fiche mise à jour le/);
+    assert.match(page.body, /Jamais labellisé ; fiche mise à jour le/);
 
     // The file again: the new place is found by its own identifier, nothing changes.
     const again = await importAs(hub.principal, toCsv([sourceB]));

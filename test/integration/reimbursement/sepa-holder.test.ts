@@ -87,9 +87,13 @@ describe(`account holder's name sent to the bank on ${testDatabaseKind}`, () => 
       method: 'POST', url: `/lieux/${world.placeA}/banque`, headers: { cookie: mediator.cookie },
       payload: { _csrf: mediator.csrf, titulaire: '  Médiathèque l’Îlot — Lire et Écrire ', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP' },
     });
-    assert.equal(entered.statusCode, 200);
+    // Post/Redirect/Get: the bank page shows what was stored, with the message, after the redirect.
+    assert.equal(entered.statusCode, 303, entered.body);
+    assert.equal(entered.headers.location, `/lieux/${world.placeA}/banque`);
+    const enteredPage = await app.inject({ url: entered.headers.location as string, headers: { cookie: `${mediator.cookie}; ${entered.cookies.map((c) => `${c.name}=${c.value}`).join('; ')}` } });
     const sent = "Mediatheque l'Ilot - Lire et Ecrire";
-    assert.ok(html(entered.body).includes(`Nom transmis à la banque : <strong id="nom-transmis">${sent}</strong>`), entered.body);
+    assert.match(enteredPage.body, /Coordonnées enregistrées\. Une autre personne/);
+    assert.ok(html(enteredPage.body).includes(`Nom transmis à la banque : <strong id="nom-transmis">${sent}</strong>`), enteredPage.body);
     const [account] = await accountsOf(world.placeA);
     assert.equal(account!.holder_name, sent, 'stored as sent');
 
@@ -108,9 +112,10 @@ describe(`account holder's name sent to the bank on ${testDatabaseKind}`, () => 
     assert.match(html(other.body), /Le nom transmis à la banque sera « Mediatheque l'Ilot - Lire et Ecrire », pas « Médiathèque l’Îlot — Lire & Écrire »/);
     assert.equal((await accountsOf(world.placeA))[0]!.status, 'pending');
     const confirmed = await confirm(shown);
-    assert.equal(confirmed.statusCode, 200);
-    assert.match(confirmed.body, /Coordonnées bancaires confirmées/);
-    assert.ok(html(confirmed.body).includes(`Nom transmis à la banque : ${sent} — IBAN`));
+    assert.equal(confirmed.statusCode, 303, confirmed.body);
+    const confirmedPage = await app.inject({ url: confirmed.headers.location as string, headers: { cookie: `${cookie}; ${confirmed.cookies.map((c) => `${c.name}=${c.value}`).join('; ')}` } });
+    assert.match(confirmedPage.body, /Coordonnées bancaires confirmées/);
+    assert.ok(html(confirmedPage.body).includes(`Nom transmis à la banque : ${sent} — IBAN`));
     const journal = await platform.db.selectFrom('audit_events').select(['action', 'details']).where('place_id', '=', world.placeA).where('action', 'like', 'bank_account.%').orderBy('id').execute();
     assert.deepEqual(journal.map((e) => [e.action, (e.details as { holderNameForBank?: string }).holderNameForBank]), [['bank_account.requested', sent], ['bank_account.confirmed', sent]]);
 
