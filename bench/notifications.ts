@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { hashToken } from '../src/accounts/use-cases/credentials.js';
 import { principalByCredential, type Principal } from '../src/accounts/use-cases/principal.js';
-import { createSession } from '../src/accounts/use-cases/store.js';
+import { createSession, createUser } from '../src/accounts/use-cases/store.js';
 import { createNotificationDispatcher } from '../src/notifications/use-cases/dispatch.js';
 import { inboxOf, notificationCount } from '../src/notifications/use-cases/inbox.js';
 import { recordPayment } from '../src/pass/use-cases/activation.js';
@@ -10,7 +10,7 @@ import { issueOrder } from '../src/pass/use-cases/issuance.js';
 import { placeOrder } from '../src/pass/use-cases/orders.js';
 import { captureMailer } from '../src/shared/mailer.js';
 import { openTestPlatform } from '../test/support/platform.js';
-import { addPlace, buildWorld, makeActor } from '../test/support/world.js';
+import { addPlace, buildWorld, makeActor, PASSWORD } from '../test/support/world.js';
 
 const ROUNDS = Number(process.env.BENCH_NOTIFICATION_ROUNDS ?? 400);
 const PLACES = Number(process.env.BENCH_NOTIFICATION_PLACES ?? 3000);
@@ -48,11 +48,16 @@ export async function benchNotifications(report: (line: string) => void): Promis
   // Places of three départements, a tenth with a pending label application, a fifteenth with pending bank details.
   const communes = ['44109', '44184', '35238', '85191', '44143'];
   const mediators = [world.mediatorA, world.mediatorB, world.outsider];
+  // Each place's details entered by a colleague: the mediator measured has them to confirm (two-person rule).
+  const colleagues: number[] = [];
+  for (const [i, m] of mediators.entries()) {
+    colleagues.push(await createUser(db, { email: `collegue.${i}@bench.fr`, displayName: `Collègue ${i}`, password: PASSWORD, organisationId: m.organisationId, role: 'mediator', isOrgAdmin: false }, null));
+  }
   for (let i = 0; i < PLACES; i++) {
     const placeId = await addPlace(db, mediators[i % mediators.length]!.organisationId, communes[i % communes.length]!);
     if (i % 10 === 0) await db.insertInto('place_labels').values({ place_id: placeId, status: 'pending', criteria_met: [] }).execute();
     else await db.insertInto('place_labels').values({ place_id: placeId, status: 'approved', valid_from: '2020-01-01', valid_until: '2099-12-31' }).execute();
-    if (i % 15 === 0) await db.insertInto('bank_accounts').values({ place_id: placeId, holder_name: 'Lieu', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP', status: 'pending', requested_by: mediators[i % mediators.length]!.principal.userId }).execute();
+    if (i % 15 === 0) await db.insertInto('bank_accounts').values({ place_id: placeId, holder_name: 'Lieu', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP', status: 'pending', requested_by: colleagues[i % mediators.length]! }).execute();
   }
   // A large order expiring within the warning window, half allocated to the prescriber.
   const orderId = await placeOrder(db, world.funder.principal, { programmeId: world.programmeId, bookletCount: VOUCHERS / 10, vouchersPerBooklet: 10 });
@@ -70,7 +75,7 @@ export async function benchNotifications(report: (line: string) => void): Promis
   await sql`insert into notification_events (audit_event_id, kind, occurred_at, subject, body, link)
             select -1 - g, 'order_paid', now(), 'Commande payée', 'Corps', '/commandes/1' from generate_series(1, 20000) g`.execute(db);
   await sql`insert into notification_deliveries (event_id, user_id, listed, read_at, mail_status)
-            select n.id, u, true, case when n.id % 7 = 0 then null else now() end, 'sent'
+            select n.id, u, true, case when n.id % 500 = 0 then null else now() end, 'sent'
             from notification_events n cross join unnest(${users}::bigint[]) u where n.id <> ${event!.id}`.execute(db);
   await sql`analyze`.execute(db);
 

@@ -20,6 +20,8 @@ import type { DatabaseKind } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { accountsApi } from './accounts/http/api.js';
 import { accountsPages } from './accounts/http/pages.js';
+import { sitePages } from './accounts/http/site-pages.js';
+import { tokenPages } from './accounts/http/token-pages.js';
 import { passApi } from './pass/http/api.js';
 import { passPages } from './pass/http/pages.js';
 import { operatorPages } from './pass/http/operator-pages.js';
@@ -225,6 +227,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
     { prefix: '/api/v1' },
   );
   await app.register(accountsPages);
+  await app.register(tokenPages);
+  await app.register(sitePages);
   await app.register(passPages);
   await app.register(operatorPages);
   await app.register(placesPages);

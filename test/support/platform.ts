@@ -15,7 +15,9 @@ const TEST_DEPARTEMENTS = ['44', '35', '85'];
 
 export const testDatabaseKind = process.env.TEST_DATABASE === 'postgresql' ? 'postgresql' : 'pglite';
 
-export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind, options: { migrateUpTo?: string } = {}): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
+/** `departements`: communes of more départements (e.g. 75, 69, 13 for Paris, Lyon, Marseille and their arrondissements). */
+export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatabaseKind, options: { migrateUpTo?: string; departements?: string[] } = {}): Promise<OpenedPlatform & { dispose(): Promise<void> }> {
+  const departements = [...TEST_DEPARTEMENTS, ...(options.departements ?? [])];
   const secret = randomBytes(16).toString('hex');
   const config = { ...readConfig({ DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }), secret, secureCookies: false, publicUrl: 'http://localhost' };
   if (kind === 'postgresql') {
@@ -28,7 +30,7 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
     await admin.end();
     const database = await openDatabase({ databaseUrl: url, searchPath: schema, poolSize: config.databasePoolSize });
     await migrateToLatest(database.db, options.migrateUpTo);
-    await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
+    await loadTerritoriesIfEmpty(database.db, departements);
     return {
       database, db: database.db, pool: database.pool, kind: database.kind, secret, config: { ...config, databaseUrl: url },
       async dispose() {
@@ -42,6 +44,6 @@ export async function openTestPlatform(kind: 'pglite' | 'postgresql' = testDatab
   }
   const database = await openDatabase({ dataDir: 'memory://' });
   await migrateToLatest(database.db, options.migrateUpTo);
-  await loadTerritoriesIfEmpty(database.db, TEST_DEPARTEMENTS);
+  await loadTerritoriesIfEmpty(database.db, departements);
   return { database, db: database.db, pool: database.pool, kind: database.kind, secret, config, dispose: () => database.close() };
 }

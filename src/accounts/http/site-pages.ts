@@ -60,6 +60,15 @@ export function signedInPages(principal: Principal | null): SiteLink[] {
   return [...own, ...navigationFor(principal).filter((link) => !own.some((o) => o.href === link.href))];
 }
 
+/** The server the map's tiles come from (the visitor's browser asks it directly), or '' without a map. */
+function tileHost(template: string): string {
+  try {
+    return template ? new URL(template.replace(/[{}]/g, '')).host : '';
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The mandatory pages of a public service, open to everyone and working without JavaScript: mentions légales,
  * déclaration d’accessibilité (RGAA), données personnelles, plan du site. The operator's details come from the
@@ -67,7 +76,7 @@ export function signedInPages(principal: Principal | null): SiteLink[] {
  */
 export const sitePages: FastifyPluginAsync = async (app) => {
   const { config } = app.platform;
-  const operator = { name: config.operatorName, ...config.publicService, mapTiles: config.mapTilesUrl ? new URL(config.mapTilesUrl.replace(/[{}]/g, '')).host : '', smtp: Boolean(config.smtpUrl) };
+  const operator = { name: config.operatorName, ...config.publicService, mapTiles: tileHost(config.mapTilesUrl), smtp: Boolean(config.smtpUrl) };
 
   app.get('/mentions-legales', async (request, reply) => renderPage(request, reply, 'legal-notice.njk', { title: 'Mentions légales', operator }));
 

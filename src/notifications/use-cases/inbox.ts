@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { reach, reachIsEmpty, type Reach } from '../../accounts/domain/permissions.js';
 import type { Principal } from '../../accounts/use-cases/principal.js';
 import type { DB } from '../../db/schema.js';
-import { expiryHolderOrganisations, expiryNoticesFor, expiryNoticesSql } from '../../pass/use-cases/expiry-warnings.js';
+import { expiryHolderOrganisations, expiryNoticeCountSql, expiryNoticesFor } from '../../pass/use-cases/expiry-warnings.js';
 import { PLACES_PERMISSIONS } from '../../places/domain/policies.js';
 import { bankConfirmationReach, type BankConfirmationReach } from '../../reimbursement/domain/policies.js';
 import { frenchDay } from '../../shared/dates.js';
@@ -68,7 +68,7 @@ export async function notificationCount(db: Kysely<DB>, principal: Principal, no
       where b.status = 'pending' and ${bank})`);
   }
   const holders = expiryHolderOrganisations(principal);
-  if (holders.length) parts.push(sql<number>`(select count(*) from (${expiryNoticesSql(now, holders)}) notices)`);
+  if (holders.length) parts.push(expiryNoticeCountSql(now, holders));
   const todo = parts.length ? sql<number>`${sql.join(parts, sql` + `)}` : sql<number>`0`;
   const { rows } = await sql<{ todo: string; unread: string }>`
     select ${todo} as todo,

@@ -6,7 +6,7 @@ import { apiError, apiErrors, fileResponse, iso, isoDateTime, isoOrNull, openObj
 import { idParam } from '../../http/ids.js';
 import { DomainError, forbidden } from '../../shared/errors.js';
 import { funderReport } from '../use-cases/report.js';
-import { reportCsv } from '../use-cases/report-files.js';
+import { reportCsv, reportZip } from '../use-cases/report-files.js';
 import { bookletsPdf } from '../use-cases/print/booklet-pdf.js';
 import { printableBooklets } from '../use-cases/print/printable.js';
 import { recordPayment } from '../use-cases/activation.js';
@@ -66,14 +66,15 @@ const funderReportSchema = openObject({
       role: z.enum(['ordered', 'cofunded']).describe('ordered : commande du financeur ; cofunded : il en cofinance une part'),
       shareBp: z.number(),
       vouchers: openObject({ issued: count, allocated: count, handed: count, redeemed: count, expired: count }),
-      amountCents: cents,
+      amountCents: cents.describe('montant de la commande entière (tous cofinanceurs)'),
+      shareCents: cents.describe('engagement de ce financeur : sa part de la commande, au centime'),
       redeemedCents: cents,
       expiredCents: cents,
-      refundCents: cents,
+      refundCents: cents.describe('part de la valeur expirée rendue à ce financeur'),
       refundSplit: z.array(openObject({ organisationName: z.string(), shareBp: z.number(), exactCents: z.number(), bookedCents: cents })),
     }),
   ),
-  totals: openObject({ amountCents: cents, redeemedCents: cents, expiredCents: cents, refundCents: cents, handed: count, redeemed: count }),
+  totals: openObject({ amountCents: cents.describe('engagement de ce financeur : somme de ses parts des commandes'), redeemedCents: cents, expiredCents: cents, refundCents: cents, handed: count, redeemed: count }),
   reach: openObject({ handedBooklets: count, ageBands: z.array(reachGroup), situations: z.array(reachGroup), communes: z.array(reachGroup) }),
   progress: z.array(
     openObject({
@@ -138,13 +139,29 @@ export const passApi: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['financeurs'],
-        summary: 'Le même rapport en CSV (UTF-8 avec BOM, séparateur « ; »)',
-        description: 'Le rapport du financeur en fichier CSV pour un tableur français : mêmes chiffres, mêmes règles de masquage des petits groupes.',
+        summary: 'Les commandes du rapport en CSV (UTF-8 avec BOM, séparateur « ; »)',
+        description: 'Le tableau des commandes du rapport, une ligne par commande, pour un tableur français : en-têtes en français, décimales à virgule ; chaque montant dit s’il est celui de la commande entière ou la part du financeur. Les autres tableaux (valeur expirée rendue, public atteint, progrès) sont dans report.zip.',
         params: z.object({ id }),
         response: { 200: fileResponse('text/csv', 'Fichier CSV (UTF-8 avec BOM, séparateur « ; »)'), ...apiErrors(404) },
       },
     },
     async (request, reply) => reply.type('text/csv; charset=utf-8').send(reportCsv(await funderReport(db, requireApiPrincipal(request), request.params.id))),
+  );
+  app.get(
+    '/funders/:id/report.zip',
+    {
+      schema: {
+        tags: ['financeurs'],
+        summary: 'Tous les tableaux du rapport, un fichier CSV par tableau, dans un ZIP',
+        description: 'commandes.csv, valeur-expiree-rendue.csv, public-atteint.csv et progres.csv : pour un tableur français (UTF-8 avec BOM, séparateur « ; », décimales à virgule, en-têtes en français disant si un montant est celui de la commande entière ou la part du financeur) ; mêmes règles de masquage des petits groupes que le rapport.',
+        params: z.object({ id }),
+        response: { 200: fileResponse('application/zip', 'Archive ZIP de fichiers CSV'), ...apiErrors(404) },
+      },
+    },
+    async (request, reply) => {
+      const report = await funderReport(db, requireApiPrincipal(request), request.params.id);
+      return reply.type('application/zip').header('content-disposition', `attachment; filename="rapport-financeur-${report.funder.id}.zip"`).send(reportZip(report));
+    },
   );
   app.get(
     '/orders/:id/booklets.pdf',

@@ -23,7 +23,7 @@ import { communeByCode, resolveCommuneField, resolveDepartementList, type Commun
 import { expireVouchers } from '../use-cases/expiry.js';
 import { expiryNoticesFor } from '../use-cases/expiry-warnings.js';
 import { funderReport, SMALL_COUNT } from '../use-cases/report.js';
-import { reportCsv, reportPdf } from '../use-cases/report-files.js';
+import { reportCsv, reportPdf, reportZip } from '../use-cases/report-files.js';
 import { issueOrder } from '../use-cases/issuance.js';
 import { verifyLedger } from '../use-cases/ledger.js';
 import { cancelOrder, getOrder, placeOrder } from '../use-cases/orders.js';
@@ -127,6 +127,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
     const id = parseId(rawId);
     const report = await funderReport(db, principal, id);
     if (file === 'rapport.csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="rapport-financeur-${id}.csv"`).send(reportCsv(report));
+    if (file === 'rapport.zip') return reply.type('application/zip').header('content-disposition', `attachment; filename="rapport-financeur-${id}.zip"`).send(reportZip(report));
     if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
     if (file !== 'rapport') throw new DomainError('not_found', 'introuvable', 'Cette page n’existe pas.');
     return renderPage(request, reply, 'funder-report.njk', { title: `Rapport ${ofInstitution(report.funder.name)}`, report, smallCount: SMALL_COUNT });

@@ -46,6 +46,7 @@ export const PASS_ROUTES: RoutePolicies = {
   'GET /api/v1/redemptions': 'redemptions.read',
   'GET /api/v1/funders/:id/report': 'report.read',
   'GET /api/v1/funders/:id/report.csv': 'report.read',
+  'GET /api/v1/funders/:id/report.zip': 'report.read',
   'GET /financeurs/:id/:file': 'report.read',
   'POST /api/v1/vouchers/expire': 'vouchers.expire',
   'POST /admin/expiration': 'vouchers.expire',

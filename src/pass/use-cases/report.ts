@@ -3,7 +3,7 @@ import { canReadFunderReport } from '../domain/policies.js';
 import type { Principal } from '../../accounts/use-cases/principal.js';
 import type { DB } from '../../db/schema.js';
 import { forbidden, notFound } from '../../shared/errors.js';
-import { AGE_BANDS, SITUATIONS } from '../domain/profile.js';
+import { AGE_BANDS, NOT_GIVEN_LABEL, SITUATIONS } from '../domain/profile.js';
 import { ordersProgress, type OrderProgress } from '../../kit/use-cases/progress.js';
 
 /** Below this many booklets a group is shown as "fewer than 3": a small commune must not point at a person. */
@@ -45,7 +45,8 @@ export interface FunderReport {
 }
 
 const group = (rows: { label: string | null; n: number }[], labels?: Record<string, string>): ReachGroup[] =>
-  rows.map((r) => ({ label: r.label === null ? 'Non renseigné' : (labels?.[r.label] ?? r.label), booklets: r.n < SMALL_COUNT ? null : r.n }));
+  // « Non renseigné » (null on a handed booklet) is a group of its own, never folded into a real value.
+  rows.map((r) => ({ label: r.label === null ? NOT_GIVEN_LABEL : (labels?.[r.label] ?? r.label), booklets: r.n < SMALL_COUNT ? null : r.n }));
 
 /** A funder sees its own orders and those it co-funds; the administration sees every funder's. */
 export async function funderReport(db: Kysely<DB>, principal: Principal, funderId: number): Promise<FunderReport> {
@@ -93,7 +94,7 @@ export async function funderReport(db: Kysely<DB>, principal: Principal, funderI
   const communes = (await sql<{ label: string | null; n: number }>`
       select c.name as label, count(*)::int as n from booklets b left join communes c on c.insee_code = b.profile_commune_code
       where b.order_id = any(${orderIds.length ? orderIds : [0]}::bigint[]) and b.handed_at is not null
-      group by c.name order by 2 desc, 1`.execute(db)).rows;
+      group by c.insee_code, c.name order by 2 desc, 1`.execute(db)).rows;
   const ageRows = await reachOf('profile_age_band');
   const ageOrder = (label: string | null) => (label === null ? 99 : AGE_BANDS.indexOf(label as (typeof AGE_BANDS)[number]));
   return {

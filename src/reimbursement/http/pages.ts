@@ -9,13 +9,14 @@ import { formatEuros, plural } from '../../shared/french.js';
 import { frenchDay } from '../../shared/dates.js';
 import { notFound } from '../../shared/errors.js';
 import { getPlace } from '../../places/use-cases/store.js';
-import { requireOperator, requireStatementReader, statementsOfMediator } from '../use-cases/access.js';
+import { requireOperator, requireStatementReader } from '../use-cases/access.js';
 import { bankDetailsOfPlace, confirmBankDetails, pendingBankDetails, refuseBankDetails, requestBankDetails } from '../use-cases/bank-accounts.js';
 import { displayIban } from '../domain/bank.js';
 import { canConfirmBankDetails, canEnterBankDetails } from '../domain/policies.js';
 import { holderNameForBank } from '../domain/sepa-text.js';
 import { runTransferXml } from '../use-cases/files.js';
-import { createRun, getRun, listRuns, markRunPaid, rejectTransfer, statementNumber } from '../use-cases/runs.js';
+import { createRun, getRun, markRunPaid, rejectTransfer, statementNumber } from '../use-cases/runs.js';
+import { runsList, statementsList } from './list-pages.js';
 import { statementCsv, statementDetails, statementPdf } from '../use-cases/statements.js';
 
 /** The name the transfers will carry, exactly; null when it cannot be sent as is (entered before the check). */
@@ -97,7 +98,8 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
   const runsPage = async (request: FastifyRequest, reply: FastifyReply, principal: Principal, extra: Record<string, unknown> = {}, status = 200) =>
     renderPage(request, reply, 'reimbursements.njk', {
       title: 'Remboursements des lieux',
-      runs: isAdmin(principal) ? await listRuns(db) : [],
+      // The operator's list of runs, filtered and paged from the query string (a form re-shown: the first page).
+      ...(isAdmin(principal) ? await runsList(db, request.query) : { runs: [] }),
       pendingBank: (await pendingBankDetails(db, principal)).map((b) => ({ ...b, sentName: sentName(b.holder_name), ibanShown: displayIban(b.iban) })),
       isOperator: isAdmin(principal),
       today: new Date().toISOString().slice(0, 10),
@@ -236,8 +238,7 @@ export const reimbursementPages: FastifyPluginAsync = async (app) => {
   app.get('/releves', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const statements = (await statementsOfMediator(db, principal)).map((s) => ({ ...s, number: statementNumber(s.run_id, s.id) }));
-    return renderPage(request, reply, 'statements.njk', { title: 'Mes relevés de remboursement', statements });
+    return renderPage(request, reply, 'statements.njk', { title: 'Mes relevés de remboursement', ...(await statementsList(db, principal, request.query)) });
   });
 
   app.get('/releves/:file', async (request, reply) => {

@@ -1,9 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import PDFDocument from 'pdfkit';
 import type { DB } from '../../db/schema.js';
 import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-code.js';
-import { formatEuros } from '../../shared/money.js';
+import { frenchDay } from '../../shared/dates.js';
+import { formatEuros, plural, pluralCapitalised } from '../../shared/french.js';
+import { createPdf, fitText, PDF_FONTS } from '../../shared/pdf.js';
 import { plural } from '../../shared/french.js';
 import { notFound } from '../../shared/errors.js';
 import { euros, frenchCsv } from '../../shared/csv.js';
@@ -11,7 +12,6 @@ import { displayIban } from '../domain/bank.js';
 import { statementNumber } from './runs.js';
 
 const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
-const dayFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
 
 export interface StatementDetails {
   id: number;
@@ -67,44 +67,91 @@ export function statementCsv(statement: StatementDetails): string {
   );
 }
 
-/** The statement a place keeps with its accounts: every voucher paid, and the total transferred. */
+const TABLE = {
+  left: 50,
+  right: 545,
+  /** Rows stop above the footer. */
+  bottom: 841.89 - 70,
+  top: 50,
+  row: 14,
+  columns: [
+    { title: 'Encaissé le', x: 50, width: 95 },
+    { title: 'Code du chèque', x: 150, width: 110 },
+    { title: 'Programme', x: 265, width: 195 },
+    { title: 'Montant', x: 465, width: 80, right: true },
+  ],
+};
+
+/**
+ * The statement a place keeps with its accounts: every voucher paid, one line each, then the total transferred. Lines
+ * have one height (a long programme name is cut with « … »), the table's header is repeated at the top of every page
+ * and every page says « Page 2 sur 3 », so a printed statement of any length reads in order and is known whole.
+ */
 export function statementPdf(statement: StatementDetails): Readable {
-  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Relevé de remboursement ${statement.number}`, Author: 'Numérique inclusif' } });
+  const doc = createPdf({
+    size: 'A4', margins: { top: TABLE.top, left: TABLE.left, right: 595.28 - TABLE.right, bottom: 40 }, bufferPages: true,
+    info: { Title: `Relevé de remboursement ${statement.number}`, Author: 'Numérique inclusif' },
+  });
   const out = new PassThrough();
   doc.pipe(out);
-  doc.font('Helvetica-Bold').fontSize(16).text('Pass numérique — relevé de remboursement');
-  doc.moveDown(0.5).font('Helvetica').fontSize(10);
+  doc.font(PDF_FONTS.bold).fontSize(16).text('Pass numérique — relevé de remboursement');
+  doc.moveDown(0.5).font(PDF_FONTS.regular).fontSize(10);
   doc.text(`Relevé ${statement.number}, établi le ${dateTimeFr.format(statement.createdAt)}`);
-  doc.text(`Encaissements jusqu’au ${dayFr.format(new Date(`${statement.until}T00:00:00Z`))} inclus`);
-  doc.moveDown(0.5).font('Helvetica-Bold').text(statement.placeName).font('Helvetica').text(statement.placeAddress);
+  doc.text(`Encaissements jusqu’au ${frenchDay(`${statement.until}T12:00:00Z`)} inclus`);
+  doc.moveDown(0.5).font(PDF_FONTS.bold).text(statement.placeName).font(PDF_FONTS.regular).text(statement.placeAddress);
   doc.text(`Virement à ${statement.holderName}, IBAN ${displayIban(statement.iban, true)}`);
+  doc.text(`${pluralCapitalised(statement.voucherCount, 'chèque')} pour ${formatEuros(statement.totalCents)}.`);
   doc.moveDown();
-  const columns = [50, 170, 320, 480];
-  const lineHeight = 14;
-  // A column of a page is one text call: per-cell calls made a 200-line statement ten times slower.
-  const block = (rows: string[][], bold = false) => {
-    const y = doc.y;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
-    for (let i = 0; i < 4; i += 1) {
-      const text = rows.map((row) => row[i]!).join('\n');
-      if (i === 3) doc.text(text, columns[i]!, y, { width: 545 - columns[i]!, align: 'right', lineGap: lineHeight - 11.5 });
-      else doc.text(text, columns[i]!, y, { lineBreak: false, lineGap: lineHeight - 11.5 });
-    }
-    doc.x = 50;
-    doc.y = y + rows.length * lineHeight;
+
+  const cell = (text: string, column: (typeof TABLE.columns)[number], y: number) => {
+    const fitted = fitText(doc, text, column.width);
+    const x = column.right ? column.x + column.width - doc.widthOfString(fitted) : column.x;
+    doc.text(fitted, x, y, { lineBreak: false });
   };
-  const header = ['Encaissé le', 'Code du chèque', 'Programme', 'Montant'];
-  const rows = statement.lines.map((line) => [dateTimeFr.format(line.redeemedAt), line.code, line.programme.slice(0, 32), formatEuros(line.amountCents)]);
-  for (let start = 0; start < rows.length || start === 0; ) {
-    block([header], true);
-    const perPage = Math.max(1, Math.floor((780 - doc.y) / lineHeight));
-    block(rows.slice(start, start + perPage));
-    start += perPage;
-    if (start < rows.length) doc.addPage();
-    else break;
+  const rule = (y: number, width = 0.5) => doc.moveTo(TABLE.left, y).lineTo(TABLE.right, y).lineWidth(width).strokeColor('#555555').stroke().strokeColor('black');
+  let y = doc.y;
+  const header = () => {
+    doc.font(PDF_FONTS.bold).fontSize(9);
+    for (const column of TABLE.columns) cell(column.title, column, y);
+    rule(y + TABLE.row - 2);
+    y += TABLE.row + 2;
+  };
+  const newPage = () => {
+    doc.addPage();
+    y = TABLE.top;
+  };
+  header();
+  for (const line of statement.lines) {
+    if (y + TABLE.row > TABLE.bottom) {
+      newPage();
+      header();
+    }
+    const [date, code, programme, amount] = TABLE.columns;
+    doc.font(PDF_FONTS.regular).fontSize(9);
+    cell(dateTimeFr.format(line.redeemedAt), date!, y);
+    doc.font(PDF_FONTS.mono);
+    cell(line.code, code!, y);
+    doc.font(PDF_FONTS.regular);
+    cell(line.programme, programme!, y);
+    cell(formatEuros(line.amountCents), amount!, y);
+    y += TABLE.row;
   }
-  doc.moveDown();
-  block([['Total', plural(statement.voucherCount, 'chèque'), '', formatEuros(statement.totalCents)]], true);
+  // The total closes the table; on a page of its own if the last one is full.
+  if (y + 2 * TABLE.row > TABLE.bottom) newPage();
+  rule(y + 2, 1);
+  y += 6;
+  doc.font(PDF_FONTS.bold).fontSize(10);
+  cell(`Total : ${plural(statement.voucherCount, 'chèque')}`, { title: '', x: TABLE.left, width: 300 }, y);
+  cell(formatEuros(statement.totalCents), TABLE.columns[3]!, y);
+
+  const { start, count } = doc.bufferedPageRange();
+  for (let page = start; page < start + count; page += 1) {
+    doc.switchToPage(page);
+    doc.font(PDF_FONTS.regular).fontSize(8).fillColor('#333333');
+    const footer = `Relevé ${statement.number} · Page ${page - start + 1} sur ${count}`;
+    doc.text(footer, (595.28 - doc.widthOfString(footer)) / 2, 841.89 - 50, { lineBreak: false });
+    doc.fillColor('black');
+  }
   doc.end();
   return out;
 }

@@ -13,8 +13,9 @@
  *   the postal code's communes come first; a postal code shared by a commune and its arrondissement gives the
  *   arrondissement (75001 → Paris 1er Arrondissement);
  * - two or three characters that are a département's number give the département, and the postal codes starting so;
- * - ranking: exact > starts with > every word starts a word > contains, then population, communes before
- *   arrondissements before départements, then code.
+ * - ranking: exact > starts with > every word starts a word > contains (only when nothing better matches), then
+ *   population, communes before arrondissements before départements, then code; among exact matches the official
+ *   name comes before a name matched without its article (« Combes » before « Les Combes »).
  */
 
 export type TerritoryKind = 'commune' | 'arrondissement' | 'departement';
@@ -144,6 +145,37 @@ export function territoryDetails(territory: Territory): string {
   return `Commune · ${territory.departementName}${codes}`;
 }
 
+/** The referential's rows (communes with their kind and parent, départements with their centre) as territories. */
+export function territoriesOf(
+  departements: { code: string; name: string; lat: number | null; lng: number | null }[],
+  communes: { insee_code: string; name: string; kind: 'commune' | 'arrondissement'; departement_code: string; postal_codes: string[]; population: number | null; lat: number | null; lng: number | null; parent_code: string | null }[],
+): Territory[] {
+  const departementNames = new Map(departements.map((d) => [d.code, d.name]));
+  const communeNames = new Map(communes.map((c) => [c.insee_code, c.name]));
+  const populations = new Map<string, number>();
+  const territories: Territory[] = communes.map((c) => {
+    // A département's population counts its communes, not the arrondissements inside them a second time.
+    if (c.kind === 'commune') populations.set(c.departement_code, (populations.get(c.departement_code) ?? 0) + (c.population ?? 0));
+    const parentName = c.parent_code ? communeNames.get(c.parent_code) : undefined;
+    return {
+      kind: c.kind,
+      code: c.insee_code,
+      name: c.name,
+      departementCode: c.departement_code,
+      departementName: departementNames.get(c.departement_code) ?? c.departement_code,
+      postalCodes: c.postal_codes,
+      population: c.population ?? 0,
+      lat: c.lat,
+      lng: c.lng,
+      parent: c.parent_code && parentName ? { code: c.parent_code, name: parentName } : null,
+    };
+  });
+  for (const d of departements) {
+    territories.push({ kind: 'departement', code: d.code, name: d.name, departementCode: d.code, departementName: d.name, postalCodes: [], population: populations.get(d.code) ?? 0, lat: d.lat, lng: d.lng, parent: null });
+  }
+  return territories;
+}
+
 export function buildTerritoryIndex(territories: Territory[]): TerritoryIndex {
   const entries: Entry[] = territories
     .map((territory) => {
@@ -196,6 +228,8 @@ export interface ParsedQuery {
   departementCode: string | null;
   /** Kinds the qualifier allows: « (44) » communes and arrondissements, « (département 44) » départements. */
   kinds: readonly TerritoryKind[] | null;
+  /** Written as a label (« Vergné (17) »): the official name typed exactly outranks a name found without its article. */
+  qualified: boolean;
 }
 
 /** Reads what was typed: a code, or a name with its qualifiers (a bracketed département or postal code, a postal code). */
@@ -204,20 +238,22 @@ export function parseQuery(input: string): ParsedQuery {
   let postalCode: string | null = null;
   let departementCode: string | null = null;
   let kinds: readonly TerritoryKind[] | null = null;
+  // A bracket is a qualifier when it holds one (a name may have its own: « Castillon (Canton d'Arthez-de-Béarn) »).
   const qualifier = /\(([^()]*)\)\s*$/.exec(text);
-  if (qualifier && qualifier.index > 0) {
+  const qualifiers = qualifier ? foldText(qualifier[1]!).split(' ').filter(Boolean) : [];
+  const qualifies = (word: string) => word === 'departement' || POSTAL_CODE.test(word) || DEPARTEMENT_CODE.test(word.toUpperCase());
+  const qualified = qualifier !== null && qualifier.index > 0 && qualifiers.length > 0 && qualifiers.every(qualifies);
+  if (qualified) {
     text = text.slice(0, qualifier.index).trim();
-    const words = foldText(qualifier[1]!).split(' ');
-    kinds = words.includes('departement') ? ['departement'] : COMMUNE_KINDS;
-    for (const word of words) {
-      const upper = word.toUpperCase();
+    kinds = qualifiers.includes('departement') ? ['departement'] : COMMUNE_KINDS;
+    for (const word of qualifiers) {
       if (POSTAL_CODE.test(word)) postalCode = word;
-      else if (DEPARTEMENT_CODE.test(upper)) departementCode = upper;
+      else if (DEPARTEMENT_CODE.test(word.toUpperCase())) departementCode = word.toUpperCase();
     }
   }
   const compact = text.replace(/\s+/g, '').toUpperCase();
   if (INSEE_OR_POSTAL.test(compact) || DEPARTEMENT_CODE.test(compact) || DIGITS.test(compact)) {
-    return { name: '', variants: [], code: compact, postalCode, departementCode, kinds };
+    return { name: '', variants: [], code: compact, postalCode, departementCode, kinds, qualified };
   }
   const folded = foldText(text).split(' ').filter(Boolean);
   const words: string[] = [];
@@ -229,7 +265,7 @@ export function parseQuery(input: string): ParsedQuery {
   const variants = [name];
   const last = words[words.length - 1];
   if (last !== undefined && last in ABBREVIATIONS) variants.push([...words.slice(0, -1).map(expandWord), last].join(' '));
-  return { name, variants, code: null, postalCode, departementCode, kinds };
+  return { name, variants, code: null, postalCode, departementCode, kinds, qualified };
 }
 
 /** A query's spelling as the matcher uses it: the text and its words. */
@@ -357,11 +393,14 @@ export function findTerritories(index: TerritoryIndex, input: string, options: F
   if (!query.name) return [];
   const variants = variantsOf(query.variants);
   // Exact: looked up. Then the names having a word starting as typed, most populous first, until the list is full.
-  const exact = [...new Set(variants.flatMap((variant) => index.byForm.get(variant.text) ?? []))]
+  const exactEntries = [...new Set(variants.flatMap((variant) => index.byForm.get(variant.text) ?? []))]
     .filter((entry) => allowed(entry, kinds, query))
-    .sort((a, b) => a.position - b.position)
-    .slice(0, limit)
-    .map((entry): Hit => ({ entry, match: 'exact', by: 'name' }));
+    .sort((a, b) => a.position - b.position);
+  // A label names its territory by the official name: « Vergné (17) » is not La Vergne (17), found without its article.
+  // Exact on the official name before exact without the article (« Combes » before « Les Combes »).
+  const official = exactEntries.filter((entry) => variants.some((variant) => entry.forms[0] === variant.text));
+  const others = query.qualified && official.length ? [] : exactEntries.filter((entry) => !official.includes(entry));
+  const exact = [...official, ...others].slice(0, limit).map((entry): Hit => ({ entry, match: 'exact', by: 'name' }));
   const found = new Set(exact.map((hit) => hit.entry));
   const prefix: Hit[] = [];
   const word: Hit[] = [];

@@ -90,7 +90,8 @@ async function writeSetting(db: Kysely<DB>, key: string, value: string): Promise
   await db.insertInto('app_settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
 }
 
-function readReferential() {
+/** The copied files as rows: régions, départements with their centre, communes and arrondissements grouped. */
+export function readReferential() {
   const regions = readCsv('regions.csv').map((row) => ({ code: row.insee_reg!, name: row.region! }));
   const regionCodes = new Set(regions.map((region) => region.code));
   const departements = readCsv('departements.csv')

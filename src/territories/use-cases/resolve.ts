@@ -18,6 +18,7 @@ import {
   type Territory,
   type TerritoryIndex,
   type TerritoryKind,
+  territoriesOf,
 } from '../domain/commune-resolver.js';
 
 /**
@@ -34,33 +35,8 @@ export function forgetTerritoryIndex(db: Kysely<DB>): void {
 /** Every commune, arrondissement and département as the resolver sees them. */
 export async function readTerritories(db: Kysely<DB>): Promise<Territory[]> {
   const departements = await db.selectFrom('departements').select(['code', 'name', 'lat', 'lng']).execute();
-  const communes = await db
-    .selectFrom('communes as c')
-    .leftJoin('communes as p', 'p.insee_code', 'c.parent_code')
-    .select(['c.insee_code', 'c.name', 'c.kind', 'c.departement_code', 'c.postal_codes', 'c.population', 'c.lat', 'c.lng', 'p.insee_code as parent_code', 'p.name as parent_name'])
-    .execute();
-  const departementNames = new Map(departements.map((d) => [d.code, d.name]));
-  const populations = new Map<string, number>();
-  const territories: Territory[] = communes.map((c) => {
-    // A département's population counts its communes, not the arrondissements inside them a second time.
-    if (c.kind === 'commune') populations.set(c.departement_code, (populations.get(c.departement_code) ?? 0) + (c.population ?? 0));
-    return {
-      kind: c.kind,
-      code: c.insee_code,
-      name: c.name,
-      departementCode: c.departement_code,
-      departementName: departementNames.get(c.departement_code) ?? c.departement_code,
-      postalCodes: c.postal_codes,
-      population: c.population ?? 0,
-      lat: c.lat,
-      lng: c.lng,
-      parent: c.parent_code && c.parent_name ? { code: c.parent_code, name: c.parent_name } : null,
-    };
-  });
-  for (const d of departements) {
-    territories.push({ kind: 'departement', code: d.code, name: d.name, departementCode: d.code, departementName: d.name, postalCodes: [], population: populations.get(d.code) ?? 0, lat: d.lat, lng: d.lng, parent: null });
-  }
-  return territories;
+  const communes = await db.selectFrom('communes').select(['insee_code', 'name', 'kind', 'departement_code', 'postal_codes', 'population', 'lat', 'lng', 'parent_code']).execute();
+  return territoriesOf(departements, communes);
 }
 
 export function territoryIndex(db: Kysely<DB>): Promise<TerritoryIndex> {

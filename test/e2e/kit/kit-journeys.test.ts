@@ -136,7 +136,7 @@ describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind
     await page.locator('#orientation3').selectOption('helper');
     await page.getByLabel(/Autres participants/).fill('2');
     await page.getByRole('button', { name: 'Enregistrer et encaisser les chèques' }).click();
-    await page.getByText('Enregistré : 5 participant(s), 3 chèque(s) encaissé(s) ou rattaché(s).').waitFor();
+    await page.getByText(/Enregistré : 5\s+participants, 3\s+chèques encaissés ou rattachés\./).waitFor();
     await page.getByText(/chèques : 30,00\s€/).waitFor();
     await assertAccessible(page);
     const statuses = await db.selectFrom('vouchers').select('status').where('serial', 'in', vouchers.map((v) => v.serial)).execute();

@@ -39,10 +39,10 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     const page = await pageAs('admin@demo.inclusif.fr');
     await page.goto(`${baseUrl}/commandes/${orderId}`);
     await page.getByRole('button', { name: 'Émettre les carnets' }).click();
-    await page.getByText('3 carnet(s) et 30 chèque(s) émis.').waitFor();
+    await page.getByText(/3\s+carnets et 30\s+chèques émis\./).waitFor();
     await page.getByLabel('Référence du paiement').fill('VIR-2026-E2E');
     await page.getByRole('button', { name: /Enregistrer le paiement/ }).click();
-    await page.getByText('Paiement enregistré : 30 chèque(s) activé(s).').waitFor();
+    await page.getByText(/Paiement enregistré : 30\s+chèques activés\./).waitFor();
     assert.equal(await page.locator('#statut-commande').textContent(), 'Payée, chèques actifs');
     await assertAccessible(page);
     await page.goto(`${baseUrl}/admin`);
@@ -57,7 +57,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.getByLabel('Structure prescriptrice').selectOption({ label: 'CAF de Loire-Atlantique' });
     await page.getByLabel('Nombre de carnets').fill('1');
     await page.getByRole('button', { name: 'Attribuer' }).click();
-    await page.getByText('1 carnet(s) attribué(s).').waitFor();
+    await page.getByText(/^1\s+carnet attribué\.$/).waitFor();
     await assertAccessible(page);
     const booklet = await platform.db.selectFrom('booklets').select('number').where('order_id', '=', orderId).where('allocated_organisation_id', 'is not', null).executeTakeFirstOrThrow();
     bookletNumber = booklet.number;
@@ -75,7 +75,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.getByLabel('Situation').selectOption('retiree');
     await page.getByLabel(/Niveau au diagnostic/).selectOption('1');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();
-    await page.getByText(`Carnet ${bookletNumber} remis : 10 chèque(s) utilisables.`).waitFor();
+    await page.getByText(new RegExp(`Carnet ${bookletNumber} remis : 10\\s+chèques utilisables\\.`)).waitFor();
     await assertAccessible(page);
     await page.context().close();
   });
@@ -110,7 +110,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.getByLabel(/Numéro du carnet/).fill(formatBookletNumber(bookletNumber));
     await page.getByLabel(/Code secret/).fill(bookletPin(platform.secret, booklet.id, booklet.pin_digits));
     await page.getByRole('button', { name: 'Voir mes chèques' }).click();
-    assert.equal(await page.locator('#solde').textContent(), 'Il vous reste 9 chèques.');
+    assert.equal(await page.locator('#solde').textContent(), 'Il vous reste 9\u00a0chèques.');
     await assertAccessible(page);
     await page.goto(`${baseUrl}/carnet`);
     await page.getByLabel(/Numéro du carnet/).fill(bookletNumber);
@@ -128,7 +128,10 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await assertAccessible(page);
     await page.getByLabel('Adresse e-mail du collègue').fill('nouvelle.collegue@caf.test.fr');
     await page.getByRole('button', { name: 'Envoyer l’invitation' }).click();
-    const link = (await page.locator('.ni-invitation-url').textContent())!;
+    // Post/Redirect/Get: the organisation page shows the message once, with the link as a fallback.
+    await page.waitForURL(/\/organisation$/);
+    const message = (await page.locator('.fr-alert--success').textContent())!;
+    const link = /https?:\/\/\S+\/invitation\/\S+/.exec(message)![0];
     await assertAccessible(page);
     await page.context().close();
 

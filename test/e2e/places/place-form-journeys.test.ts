@@ -60,9 +60,9 @@ describe(`place form (hours grid) and duplicates merge in Chromium on ${testData
     await fitsPhone(page);
 
     await page.getByLabel('Nom du lieu').fill(NEW_PLACE);
-    await page.getByLabel(/^Adresse/).fill('12 rue des Horaires');
-    await page.getByLabel('Code postal').fill('44000');
-    await page.getByLabel('Commune').fill('Nantes');
+    await page.locator('#adresse').fill('12 rue des Horaires');
+    await page.locator('#code_postal').fill('44000');
+    await page.locator('#commune').fill('Nantes');
     await tick(page, /^Maîtrise des outils numériques du quotidien$/);
     await tick(page, /^Pass numérique/);
     for (const day of ['mo', 'tu', 'we', 'th', 'fr']) {

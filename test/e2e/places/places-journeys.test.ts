@@ -45,12 +45,12 @@ describe(`places journeys in Chromium on ${testDatabaseKind}`, () => {
     const rows = sampleRows().map((row, index) => (index === 0 ? { ...row, pivot: siret } : row));
     await page.getByLabel(/^Fichier/).setInputFiles({ name: 'lieux.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(rows)) });
     await page.getByRole('button', { name: 'Importer' }).click();
-    await page.getByText('3 lieu(x) créé(s), 0 mis à jour, 0 inchangé(s).').waitFor();
+    await page.getByText(/Import terminé : 3\s+lignes lues ; 3\s+lieux créés, aucun mis à jour, aucun inchangé\./).waitFor();
     await assertAccessible(page);
     // The same file again: nothing changes.
     await page.getByLabel(/^Fichier/).setInputFiles({ name: 'lieux.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(rows)) });
     await page.getByRole('button', { name: 'Importer' }).click();
-    await page.getByText('0 lieu(x) créé(s), 0 mis à jour, 3 inchangé(s).').waitFor();
+    await page.getByText(/aucun lieu créé, aucun mis à jour, 3\s+inchangés\./).waitFor();
     // A file with an error is reported line by line and writes nothing.
     const broken = [{ ...rows[0]!, id: 'nouveau-1', code_postal: '4400' }];
     await page.getByLabel(/^Fichier/).setInputFiles({ name: 'erreurs.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(broken)) });
@@ -67,15 +67,18 @@ describe(`places journeys in Chromium on ${testDatabaseKind}`, () => {
     await assertAccessible(page);
     await page.getByRole('link', { name: `Modifier ${PLACE}` }).click();
     await assertAccessible(page);
-    await page.getByLabel('Horaires').fill('de 9 à 5');
+    // The expert field (OSM syntax) beside the week grid: chosen, then typed.
+    await tick(page, /^Saisie experte/);
+    await page.getByLabel(/^Horaires au format OpenStreetMap/).fill('de 9 à 5');
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.locator('#horaires-erreur').waitFor();
-    await page.getByLabel('Horaires').fill('Mo-Sa 09:00-19:00');
+    await page.getByLabel(/^Horaires au format OpenStreetMap/).fill('Mo-Sa 09:00-19:00');
     await tick(page, /^Pass numérique Loire-Atlantique$/);
     await tick(page, /^Oui$/);
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.getByText('La fiche du lieu est enregistrée.').waitFor();
-    assert.equal(await page.getByLabel('Horaires').inputValue(), 'Mo-Sa 09:00-19:00');
+    assert.equal(await page.getByLabel(/^Horaires au format OpenStreetMap/).inputValue(), 'Mo-Sa 09:00-19:00');
+    assert.equal(await page.locator('#grille_sa_1_fin').inputValue(), '19:00', 'une valeur simple se relit dans la grille');
     await assertAccessible(page);
 
     await page.goto(`${baseUrl}/mes-lieux`);

@@ -39,7 +39,7 @@ describe(`money path journeys in Chromium on ${testDatabaseKind}`, () => {
     const pdf = await download;
     assert.equal(pdf.suggestedFilename(), `carnets-commande-${orderId}.pdf`);
     await page.getByRole('link', { name: 'Rapport' }).first().click();
-    await page.getByRole('heading', { level: 1, name: /Rapport de Département de Loire-Atlantique/ }).waitFor();
+    await page.getByRole('heading', { level: 1, name: /Rapport du Département de Loire-Atlantique/ }).waitFor();
     await assertAccessible(page);
     await page.context().close();
   });
@@ -47,7 +47,7 @@ describe(`money path journeys in Chromium on ${testDatabaseKind}`, () => {
   test('a mediator enters the place’s IBAN; it waits for a second person', async () => {
     const page = await pageAs('mediateur@demo.inclusif.fr');
     await page.getByRole('link', { name: 'Mes lieux' }).first().click();
-    await page.getByRole('link', { name: `Coordonnées bancaires de ${PLACE}` }).click();
+    await page.getByRole('link', { name: `Coordonnées bancaires de la ${PLACE}` }).click();
     await assertAccessible(page);
     await page.getByLabel(/Titulaire du compte/).fill('Ville de Nantes — Médiathèque');
     await page.getByLabel(/^IBAN/).fill('FR76 3000 6000 0112 3456 7890 188');

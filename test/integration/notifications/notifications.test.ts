@@ -167,7 +167,9 @@ describe(`notifications on ${testDatabaseKind}`, () => {
     await issueOrder(platform.db, null, orderId);
     await recordPayment(platform.db, null, orderId, 'VIR-EXP');
     const [number] = await allocateBooklets(platform.db, world.funder.principal, { orderId, recipientOrganisationId: world.prescriber.organisationId, bookletCount: 1 });
+    // As if issued 11 months and 20 days ago: the order and its vouchers expire together (issuance).
     await sql`update vouchers set expires_at = now() + interval '10 days' where order_id = ${orderId}`.execute(platform.db);
+    await sql`update orders set expires_at = now() + interval '10 days' where id = ${orderId}`.execute(platform.db);
     const expiring = async (p: Principal) => (await todoOf(p, 'expiry')).filter((t) => t.detail.includes(`commande n° ${orderId})`));
     assert.equal((await expiring(world.funder.principal))[0]?.link, `/commandes/${orderId}`, 'at the funder: to allocate');
     assert.equal((await expiring(world.prescriber.principal))[0]?.link, '/carnets', 'at the prescriber: to hand');
@@ -175,6 +177,7 @@ describe(`notifications on ${testDatabaseKind}`, () => {
     const before = (await notificationCount(platform.db, world.prescriber.principal)).todo;
     await handBooklet(platform.db, world.prescriber.principal, number!, { ageBand: '60-74', communeCode: '44109', situation: 'retiree' });
     assert.deepEqual(await expiring(world.prescriber.principal), []);
+    for (const p of [world.funder.principal, world.prescriber.principal]) assert.deepEqual(await notificationCount(platform.db, p), (await inboxOf(platform.db, p)).count, 'le compte de l’en-tête est celui de la page');
     assert.equal((await notificationCount(platform.db, world.prescriber.principal)).todo, before - 1);
   });
 

@@ -37,8 +37,11 @@ describe(`funders: warnings, expiry and report on ${testDatabaseKind}`, () => {
     const recipients = mailer.sent.flatMap((m) => m.to).sort();
     assert.deepEqual(recipients, [world.funder.email, world.prescriber.email].sort());
     const toPrescriber = mailer.sent.find((m) => m.to.includes(world.prescriber.email))!;
-    assert.match(toPrescriber.subject, /1 carnet\(s\) expirent le/);
-    assert.match(toPrescriber.text, /n’ont pas encore été remis/);
+    assert.match(toPrescriber.subject, /^Pass numérique : 1\u00a0carnet expire le \d/);
+    assert.match(toPrescriber.text, /1 carnet du programme .* n’a pas encore été remis à une personne\./);
+    const toFunder = mailer.sent.find((m) => m.to.includes(world.funder.email))!;
+    assert.match(toFunder.subject, /^Pass numérique : 2\u00a0carnets expirent le \d/);
+    assert.match(toFunder.text, /2\u00a0carnets du programme .* n’ont pas encore été remis à des personnes\./);
     assert.equal(await sendExpiryWarnings(platform.db, mailer, 'https://pass.example.fr', within), 0, 'une seule fois');
     const notices = await expiryNoticesFor(platform.db, world.funder.principal, within);
     assert.deepEqual(notices.map((n) => n.bookletCount), [2]);

@@ -48,7 +48,7 @@ const bankArbitrary = fc
       ),
     }),
   );
-const equipmentArbitrary: fc.Arbitrary<string[]> = fc.oneof(fc.constant(['none']), fc.subarray<string>([...EQUIPMENT_CODES], { minLength: 1 }));
+const equipmentArbitrary: fc.Arbitrary<string[]> = fc.oneof(fc.constant<string[]>(['none']), fc.subarray<string>([...EQUIPMENT_CODES], { minLength: 1 }));
 const obstaclesArbitrary = equipmentArbitrary.map((equipment) => ({ equipment, internet: ['home'], feelings: ['none'] }));
 
 describe('the diagnostic’s steps', () => {
