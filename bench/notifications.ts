@@ -15,6 +15,7 @@ import { addPlace, buildWorld, makeActor, PASSWORD } from '../test/support/world
 const ROUNDS = Number(process.env.BENCH_NOTIFICATION_ROUNDS ?? 400);
 const PLACES = Number(process.env.BENCH_NOTIFICATION_PLACES ?? 3000);
 const VOUCHERS = Number(process.env.BENCH_NOTIFICATION_VOUCHERS ?? 200_000);
+const ORDERS = 20;
 const JOURNAL = Number(process.env.BENCH_NOTIFICATION_JOURNAL ?? 300_000);
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
@@ -59,13 +60,21 @@ export async function benchNotifications(report: (line: string) => void): Promis
     else await db.insertInto('place_labels').values({ place_id: placeId, status: 'approved', valid_from: '2020-01-01', valid_until: '2099-12-31' }).execute();
     if (i % 15 === 0) await db.insertInto('bank_accounts').values({ place_id: placeId, holder_name: 'Lieu', iban: 'FR7630006000011234567890189', bic: 'AGRIFRPP', status: 'pending', requested_by: colleagues[i % mediators.length]! }).execute();
   }
-  // A large order expiring within the warning window, half allocated to the prescriber.
-  const orderId = await placeOrder(db, world.funder.principal, { programmeId: world.programmeId, bookletCount: VOUCHERS / 10, vouchersPerBooklet: 10 });
-  await issueOrder(db, null, orderId);
-  await recordPayment(db, null, orderId, 'BENCH');
-  await allocateBooklets(db, world.funder.principal, { orderId, recipientOrganisationId: world.prescriber.organisationId, bookletCount: VOUCHERS / 20 });
-  await sql`update vouchers set expires_at = now() + interval '20 days' where order_id = ${orderId}`.execute(db);
-  await sql`update orders set expires_at = now() + interval '20 days' where id = ${orderId}`.execute(db);
+  // Orders of several funders: 20 of them, the first two expiring within the warning window, half of each order
+  // allocated to prescribers (ours and others).
+  const otherPrescribers = [world.prescriber, await makeActor(db, 'France Travail', 'prescriber'), await makeActor(db, 'La Poste', 'prescriber')];
+  const perOrder = VOUCHERS / ORDERS / 10;
+  for (let k = 0; k < ORDERS; k++) {
+    const funder = k % 2 === 0 ? world.funder : world.state;
+    const orderId = await placeOrder(db, funder.principal, { programmeId: world.programmeId, bookletCount: perOrder, vouchersPerBooklet: 10 });
+    await issueOrder(db, null, orderId);
+    await recordPayment(db, null, orderId, `BENCH-${k}`);
+    await allocateBooklets(db, funder.principal, { orderId, recipientOrganisationId: otherPrescribers[k % 3]!.organisationId, bookletCount: perOrder / 2 });
+    if (k < 2) {
+      await sql`update vouchers set expires_at = now() + interval '20 days' where order_id = ${orderId}`.execute(db);
+      await sql`update orders set expires_at = now() + interval '20 days' where id = ${orderId}`.execute(db);
+    }
+  }
   // A long journal (redemptions write one row each) and many deliveries to other people.
   await sql`insert into audit_events (actor_user_id, action, voucher_serial, details)
             select ${world.mediatorA.principal.userId}, 'voucher.redeemed', g, '{}' from generate_series(1, ${JOURNAL}) g`.execute(db);
@@ -92,12 +101,13 @@ export async function benchNotifications(report: (line: string) => void): Promis
     ['prescriber (expiring booklets + unread)', await reloaded(world.prescriber.principal.userId)],
     ['national administration (every label and bank detail)', await reloaded(world.admin.principal.userId)],
   ];
-  report(`notifications setup: ${PLACES} places, ${Math.ceil(PLACES / 10)} pending labels, ${Math.ceil(PLACES / 15)} pending bank details, ${VOUCHERS} vouchers expiring in 20 days, ${JOURNAL} journal rows, ${deliveries.n} deliveries`);
+  report(`notifications setup: ${PLACES} places, ${Math.ceil(PLACES / 10)} pending labels, ${Math.ceil(PLACES / 15)} pending bank details, ${VOUCHERS} vouchers in ${ORDERS} orders (2 expiring in 20 days), ${JOURNAL} journal rows, ${deliveries.n} deliveries`);
   report(`page principal query (prepared session look-up, the yardstick): ${fmt(yardstick)}`);
   for (const [who, principal] of people) {
     const count = await notificationCount(db, principal);
-    const header = await time(() => notificationCount(db, principal));
-    report(`header count, ${who}: ${count.total} (${count.todo} to do, ${count.unread} unread) in ${fmt(header)} | ratio to the principal query ${(header.p50 / yardstick.p50).toFixed(1)}×`);
+    const unprepared = await time(() => notificationCount(db, principal));
+    const header = await time(() => notificationCount(db, principal, new Date(), platform.pool));
+    report(`header count, ${who}: ${count.total} (${count.todo} to do, ${count.unread} unread) in ${fmt(header)} (planned on each call: ${fmt(unprepared)}) | ratio to the principal query ${(header.p50 / yardstick.p50).toFixed(1)}×`);
   }
   const admin = people.at(-1)![1];
   const inbox = await time(() => inboxOf(db, admin));

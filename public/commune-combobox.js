@@ -1,6 +1,7 @@
 // Progressive enhancement of the commune field (src/http/views/_commune-field.njk): every form works without it.
 // The ARIA 1.2 combobox pattern with a list popup: the input keeps the focus, arrows move the active option
 // (aria-activedescendant), Enter takes it, Escape closes the list, and a live region says how many are proposed.
+// The list is in the page's flow under the input (at 360 px or zoomed in, an overlay would hide the form).
 const DEBOUNCE_MS = 150;
 
 const plural = (count) => (count === 0 ? 'Aucune proposition' : count === 1 ? '1 proposition' : `${count} propositions`);
@@ -40,7 +41,8 @@ function enhance(input) {
     for (const item of list.children) item.setAttribute('aria-selected', 'false');
   };
   const open = () => {
-    if (!options.length) return;
+    // An answer arriving after the person left the field opens nothing.
+    if (!options.length || document.activeElement !== input) return;
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
   };
@@ -133,7 +135,11 @@ function enhance(input) {
       close();
     }
   });
-  input.addEventListener('blur', close);
+  // The list sits in the page's flow (it never covers what is below): closed a moment after the focus leaves, so that
+  // a click on what the list pushed down lands where it was aimed.
+  input.addEventListener('blur', () => setTimeout(() => {
+    if (document.activeElement !== input) close();
+  }, 150));
 }
 
 for (const input of document.querySelectorAll('input[data-commune-combobox]')) {

@@ -101,7 +101,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   app.decorate('mailer', platform.mailer ?? createMailer(platform.config, (line) => app.log.info(line)));
   app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
   app.decorate('notifications', createNotificationDispatcher(platform.db, app.mailer, platform.config.publicUrl, (error) => app.log.error(error, 'notifications')));
-  app.decorate('headerNotificationCount', async (principal: Principal) => (await notificationCount(platform.db, principal)).total);
+  app.decorate('headerNotificationCount', async (principal: Principal) => (await notificationCount(platform.db, principal, new Date(), platform.pool)).total);
   // After the answer is sent (never holding up the action, committed already): what it journaled is notified.
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode < 400 && NOTIFYING_POLICIES.has(request.routeOptions.config.policy ?? '')) app.notifications.kick();

@@ -11,6 +11,7 @@ import { createRun, markRunPaid, rejectTransfer } from '../reimbursement/use-cas
 import { invalid } from '../shared/errors.js';
 import { formatEuros } from '../shared/money.js';
 import { plural } from '../shared/french.js';
+import { publicUrlWarning } from './public-url.js';
 
 type WithPlatform = <T>(run: (platform: OpenedPlatform) => Promise<T>) => Promise<T>;
 
@@ -26,9 +27,14 @@ export function bookletsCommand(withPlatform: WithPlatform): Command {
     .option('--booklet <numéro>', 'numéro d’un carnet (9 chiffres)')
     .requiredOption('--out <fichier.pdf>', 'fichier PDF à écrire')
     .option('--per-file <n>', 'découper en fichiers de n carnets')
-    .action((options: { order?: string; booklet?: string; out: string; perFile?: string }) =>
+    .option('--workers <n>', 'fils de calcul des QR codes à côté de la mise en page (par défaut : un par cœur sauf un ; 0 : tout sur un seul cœur)')
+    .action((options: { order?: string; booklet?: string; out: string; perFile?: string; workers?: string }) =>
       withPlatform(async (platform) => {
         if (!options.order === !options.booklet) throw invalid('Indiquez soit --order, soit --booklet.');
+        const workers = options.workers === undefined ? undefined : Number(options.workers);
+        if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 64)) throw invalid('--workers : un nombre entier de 0 à 64.');
+        const warning = publicUrlWarning(platform.config);
+        if (warning) console.error(warning);
         const selection: PrintSelection = options.order ? { orderId: Number(options.order) } : { bookletNumber: options.booklet! };
         const total = await countBooklets(platform.db, selection);
         const perFile = options.perFile ? Math.max(1, Number(options.perFile)) : total;
@@ -38,7 +44,7 @@ export function bookletsCommand(withPlatform: WithPlatform): Command {
         for (let offset = 0, part = 1; offset < total; offset += perFile, part += 1) {
           const file = perFile < total ? partName(options.out, part) : options.out;
           const range = 'orderId' in selection ? { offset, limit: perFile } : undefined;
-          await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, selection, range), { publicUrl: platform.config.publicUrl, onBooklet: (n) => bar.update(offset + n) }), createWriteStream(file));
+          await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, selection, range), { publicUrl: platform.config.publicUrl, workers, onBooklet: (n) => bar.update(offset + n) }), createWriteStream(file));
           files.push(file);
         }
         bar.stop();

@@ -28,6 +28,8 @@ export interface ListQuery {
   /** Every filter's value, '' when not given. */
   filters: Record<string, string>;
   request: PageRequest;
+  /** The page size, when the query chose one: page links keep it. */
+  limit?: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -63,7 +65,8 @@ export function readListQuery(query: unknown, definitions: readonly FilterDefini
     }
     filters[definition.name] = value;
   }
-  return { filters, request: pageRequest(raw, options) };
+  const request = pageRequest(raw, options);
+  return { filters, request, ...(first(raw.limit) !== '' ? { limit: String(request.limit) } : {}) };
 }
 
 /** `?a=1&b=x&b=y` from the parameters that have a value (none: ''). */
@@ -96,7 +99,7 @@ export interface ListView {
  * filter (and `extra`, such as a non-default limit).
  */
 export function listView(path: string, list: ListQuery, definitions: readonly FilterDefinition[], page: Page, extra: QueryParams = {}): ListView {
-  const params: QueryParams = { ...list.filters, ...extra };
+  const params: QueryParams = { ...list.filters, limit: list.limit, ...extra };
   return {
     filters: definitions.map((d) => ({ ...d, value: list.filters[d.name] ?? '' })),
     filtered: Object.values(list.filters).some((v) => v !== ''),

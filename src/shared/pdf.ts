@@ -30,13 +30,28 @@ const FILES: Record<keyof typeof PDF_FONTS, string> = {
 let parsed: Record<keyof typeof PDF_FONTS, Font> | undefined;
 
 /**
+ * Layout without OpenType shaping: one glyph per character (the font's cmap) and its advance width. French needs no
+ * contextual forms, and fontkit's shaper costs ~0.3 ms per new word (pdfkit caches words per document only): a
+ * statement of 200 lines, each with its own code and time, spent 100 ms in it. No ligature either, so the text
+ * copied from a PDF (or read by pdftotext) is the text written. Kerning is left out, as it barely shows at these sizes.
+ */
+function withPlainLayout(font: Font): Font {
+  font.layout = (text: string) => {
+    const glyphs = font.glyphsForString(text);
+    const positions = glyphs.map((glyph) => ({ xAdvance: glyph.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 }));
+    return { glyphs, positions, advanceWidth: positions.reduce((sum, position) => sum + position.xAdvance, 0) };
+  };
+  return font;
+}
+
+/**
  * The fonts, parsed once per process (or worker thread) and shared by every document: parsing the layout tables
  * costs ~12 ms per font, which each of the 5 000 statements of a national run would otherwise pay again.
  */
 export function pdfFonts(): Record<keyof typeof PDF_FONTS, Font> {
   if (!parsed) {
     const require = createRequire(import.meta.url);
-    const load = (file: string) => create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`)));
+    const load = (file: string) => withPlainLayout(create(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`))));
     parsed = { regular: load(FILES.regular), bold: load(FILES.bold), mono: load(FILES.mono) };
   }
   return parsed;

@@ -11,7 +11,7 @@ export interface Journeys {
   platform: TestPlatform;
   baseUrl: string;
   /** A fresh browser context, signed in with a demo account when an e-mail is given. */
-  pageAs(email: string | null, viewport?: { width: number; height: number }, options?: { javaScript?: boolean }): Promise<Page>;
+  pageAs(email: string | null, viewport?: { width: number; height: number }, options?: { javaScript?: boolean; strictCsp?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -32,8 +32,9 @@ export async function startJourneys(prepare?: (platform: TestPlatform) => Promis
     platform,
     baseUrl,
     async pageAs(email, viewport = { width: 1280, height: 900 }, options = {}) {
-      // bypassCSP lets the test inject axe-core; the pages themselves keep their strict policy.
-      const context = await browser.newContext({ viewport, bypassCSP: true, acceptDownloads: true, javaScriptEnabled: options.javaScript ?? true });
+      // bypassCSP lets the test inject axe-core; the pages themselves keep their strict policy (strictCsp: the browser
+      // enforces it, to catch what it would block).
+      const context = await browser.newContext({ viewport, bypassCSP: !options.strictCsp, acceptDownloads: true, javaScriptEnabled: options.javaScript ?? true });
       const page = await context.newPage();
       if (email) await signIn(page, baseUrl, email, DEMO_PASSWORD);
       return page;

@@ -38,6 +38,9 @@ create index notification_deliveries_inbox on notification_deliveries (user_id, 
 create index notification_deliveries_unread on notification_deliveries (user_id) where listed and read_at is null;
 create index notification_deliveries_mail on notification_deliveries (event_id) where mail_status = 'pending';
 
+-- The header's count of booklets about to expire (pass/use-cases/expiry-warnings.ts, expiryNoticeCountSql).
+create index booklets_waiting on booklets (order_id, allocated_organisation_id) where handed_at is null;
+
 create index audit_events_notifying on audit_events (at)
   where action in ('label.applied', 'bank_account.requested', 'order.paid', 'booklets.allocated');
 `.execute(db);

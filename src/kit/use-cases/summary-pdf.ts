@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
-import PDFDocument from 'pdfkit';
+import { frenchDay } from '../../shared/dates.js';
+import { createPdf, PDF_FONTS } from '../../shared/pdf.js';
 import { formatBookletNumber } from '../../pass/domain/booklet-number.js';
 import { formatDistance } from '../../places/domain/geo.js';
 import { elide } from '../../shared/french.js';
@@ -13,12 +14,12 @@ import { WHAT_TO_BRING, type DiagnosticSummary } from './summary.js';
  */
 export function summaryPdf(summary: DiagnosticSummary, serviceName: string): Readable {
   const outcome = summary.sheet ?? summary.view.outcome!;
-  const doc = new PDFDocument({ size: 'A4', margin: 44, info: { Title: 'Ma synthèse — diagnostic numérique', Author: serviceName } });
+  const doc = createPdf({ size: 'A4', margin: 44, info: { Title: 'Ma synthèse — diagnostic numérique', Author: serviceName } });
   const out = new PassThrough();
   doc.pipe(out);
-  const heading = (text: string) => doc.moveDown(0.5).font('Helvetica-Bold').fontSize(13).text(text).font('Helvetica').fontSize(11);
-  doc.font('Helvetica-Bold').fontSize(18).text('Ma synthèse : où j’en suis avec le numérique');
-  doc.font('Helvetica').fontSize(10).text(`${serviceName} · ${new Date(summary.view.finishedAt!).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' })}`);
+  const heading = (text: string) => doc.moveDown(0.5).font(PDF_FONTS.bold).fontSize(13).text(text).font(PDF_FONTS.regular).fontSize(11);
+  doc.font(PDF_FONTS.bold).fontSize(18).text('Ma synthèse : où j’en suis avec le numérique');
+  doc.font(PDF_FONTS.regular).fontSize(10).text(`${serviceName} · ${frenchDay(summary.view.finishedAt!)}`);
   heading(`Mon niveau : ${LEVEL_WORDS[outcome.overall].short}`);
   doc.text(outcome.overallWords);
   doc.fontSize(10).text(outcome.levels.map((l) => `${l.label} : niveau ${l.level}`).join(' · ')).fontSize(11);
@@ -32,7 +33,7 @@ export function summaryPdf(summary: DiagnosticSummary, serviceName: string): Rea
   heading(where);
   if (summary.sheetPlaces.length) {
     for (const place of summary.sheetPlaces) {
-      doc.moveDown(0.2).font('Helvetica-Bold').fontSize(11).text(`${place.name} (${formatDistance(place.distanceKm)})`).font('Helvetica').fontSize(10);
+      doc.moveDown(0.2).font(PDF_FONTS.bold).fontSize(11).text(`${place.name} (${formatDistance(place.distanceKm)})`).font(PDF_FONTS.regular).fontSize(10);
       doc.text(`${place.address}, ${place.postalCode} ${place.commune}${place.phone ? ` · Tél. ${place.phone}` : ' · pas de téléphone indiqué'}`);
       doc.text(place.hours.length ? `Horaires : ${place.hours.join(' ; ')}` : 'Horaires non renseignés : téléphonez avant de venir.');
     }

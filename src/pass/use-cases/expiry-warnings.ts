@@ -41,18 +41,20 @@ export function expiryNoticesSql(now: Date, organisationIds?: number[]) {
 }
 
 /**
- * How many notices expiryNoticesSql gives for these organisations, cheaply enough for every page's header: a
- * voucher expires when its order does (issuance writes the order's expiry on each of them), so the count starts
- * from the few orders expiring within the window and asks, per holder, whether one voucher matches (the same
- * conditions as the notices) instead of reading every voucher.
+ * How many notices expiryNoticesSql gives for these organisations, cheaply enough for every page's header. Two
+ * facts of the pass let it read a handful of rows instead of every voucher: a voucher expires when its order does
+ * (issuance writes the order's expiry on each of them), and a booklet's vouchers leave 'activated'/'allocated' when
+ * it is handed (same transaction). So the count starts from the few orders expiring within the window and asks, per
+ * holder, whether one booklet not handed has one voucher matching the notices' conditions (index booklets_waiting).
  */
 export function expiryNoticeCountSql(now: Date, organisationIds: number[]) {
   const until = new Date(now.getTime() + WARNING_DAYS * 86_400_000);
+  const liveVoucher = sql`exists (select 1 from vouchers v where v.booklet_id = b.id and v.status in ('activated', 'allocated') and v.expires_at > ${now} and v.expires_at <= ${until})`;
   return sql<number>`(select count(*) from orders o cross join unnest(${organisationIds}::bigint[]) as holder(id)
     where o.expires_at > ${now} and o.expires_at <= ${until}
-      and exists (select 1 from booklets b join vouchers v on v.booklet_id = b.id
-                  where b.order_id = o.id and coalesce(b.allocated_organisation_id, o.funder_organisation_id) = holder.id
-                    and v.status in ('activated', 'allocated') and v.expires_at > ${now} and v.expires_at <= ${until}))`;
+      and (exists (select 1 from booklets b where b.order_id = o.id and b.allocated_organisation_id = holder.id and b.handed_at is null and ${liveVoucher})
+        or (o.funder_organisation_id = holder.id
+            and exists (select 1 from booklets b where b.order_id = o.id and b.allocated_organisation_id is null and b.handed_at is null and ${liveVoucher}))))`;
 }
 
 /** The organisations whose expiring booklets a principal is told about: its funders' and its prescribers'. */

@@ -37,6 +37,8 @@ export interface PublicVoucherView {
   faceValueCents: number;
   programmeId: number;
   programmeName: string;
+  /** Every co-funder of the voucher's order, largest share first, as printed on the voucher. */
+  funderNames: string[];
   usable: boolean;
   statusText: string;
 }
@@ -49,7 +51,7 @@ export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise
   const voucher = await db
     .selectFrom('vouchers as v')
     .innerJoin('programmes as p', 'p.id', 'v.programme_id')
-    .select(['v.status', 'v.expires_at', 'v.redeemed_at', 'v.face_value_cents', 'p.id', 'p.name', 'p.allow_direct_handing'])
+    .select(['v.status', 'v.expires_at', 'v.redeemed_at', 'v.face_value_cents', 'v.order_id', 'p.id', 'p.name', 'p.allow_direct_handing'])
     .where('v.serial', '=', serial)
     .executeTakeFirst();
   if (!voucher) return null;
@@ -65,5 +67,13 @@ export async function publicVoucherView(db: Kysely<DB>, serial: number): Promise
         : !live
           ? `Ce chèque a expiré le ${frenchDay(expiresAt)}.`
           : 'Ce chèque n’est pas encore actif : il doit vous être remis par une structure (CAF, mairie, association…).';
-  return { faceValueCents: voucher.face_value_cents, programmeId: voucher.id, programmeName: voucher.name, usable, statusText };
+  const funders = await db
+    .selectFrom('order_cofunding as c')
+    .innerJoin('organisations as o', 'o.id', 'c.organisation_id')
+    .select('o.name')
+    .where('c.order_id', '=', voucher.order_id)
+    .orderBy('c.share_bp', 'desc')
+    .orderBy('o.name')
+    .execute();
+  return { faceValueCents: voucher.face_value_cents, programmeId: voucher.id, programmeName: voucher.name, funderNames: funders.map((f) => f.name), usable, statusText };
 }

@@ -7,7 +7,7 @@ export const REIMBURSEMENT_PERMISSIONS = {
   'bank.read': { label: 'voir les coordonnées bancaires d’un lieu (IBAN en attente compris)', scopes: { mediator: 'own', hub: 'territory', admin: 'all' } },
   'bank.enter': { label: 'saisir les coordonnées bancaires d’un lieu', scopes: { mediator: 'own' } },
   'bank.confirm': {
-    label: 'confirmer les coordonnées bancaires d’un lieu',
+    label: 'confirmer ou refuser (avec un motif) les coordonnées bancaires d’un lieu',
     scopes: { mediator: 'own', hub: 'territory', admin: 'all' },
     conditions: 'jamais la personne qui les a saisies ; un hub ou l’administration jamais pour un lieu de sa propre organisation',
   },

@@ -5,7 +5,6 @@ import { formatVoucherCode, makeVoucherCode } from '../../pass/domain/voucher-co
 import { frenchDay } from '../../shared/dates.js';
 import { formatEuros, plural, pluralCapitalised } from '../../shared/french.js';
 import { createPdf, fitText, PDF_FONTS } from '../../shared/pdf.js';
-import { plural } from '../../shared/french.js';
 import { notFound } from '../../shared/errors.js';
 import { euros, frenchCsv } from '../../shared/csv.js';
 import { displayIban } from '../domain/bank.js';

@@ -118,7 +118,9 @@ export async function loadTerritoriesIfEmpty(db: Kysely<DB>, onlyDepartements?: 
   const current = await hasCurrentSchema(db);
   const scope = onlyDepartements ? onlyDepartements.join(',') : '*';
   const { regions, departements, communes } = readReferential();
-  const kept = communes.filter((commune) => inScope(scope, commune.departement_code) && (current || commune.kind === 'commune'));
+  // Before migration 007: the communes as the loader then wrote them, without Paris, Lyon, Marseille and arrondissements.
+  const rebuilt = new Set(communes.map((commune) => commune.parent_code).filter(Boolean));
+  const kept = communes.filter((commune) => inScope(scope, commune.departement_code) && (current || (commune.kind === 'commune' && !rebuilt.has(commune.insee_code))));
   await db.transaction().execute(async (trx) => {
     await insertInChunks(trx, 'regions', regions);
     await insertInChunks(trx, 'departements', current ? departements : departements.map(({ lat: _lat, lng: _lng, ...rest }) => rest));

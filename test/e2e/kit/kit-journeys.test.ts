@@ -86,7 +86,7 @@ describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind
       await page.getByLabel(/Numéro du carnet/).fill(formatBookletNumber(booklet.number));
       await page.getByLabel('Tranche d’âge').selectOption('60-74');
       await page.getByLabel('Situation').selectOption('retiree');
-      assert.equal(await page.getByLabel(/Commune de résidence/).inputValue(), '44109', 'la commune de l’orientation pré-remplit le profil');
+      assert.equal(await page.getByLabel(/Commune de résidence/).inputValue(), 'Nantes (44)', 'la commune de l’orientation pré-remplit le profil, par son nom');
       await page.getByRole('button', { name: 'Remettre le carnet' }).click();
       await page.getByText(`Carnet ${formatBookletNumber(booklet.number)} remis`).waitFor();
       handedBooklets.push(booklet);

@@ -71,7 +71,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await assertAccessible(page);
     await page.getByLabel('Numéro du carnet').fill(formatBookletNumber(bookletNumber));
     await page.getByLabel('Tranche d’âge').selectOption('60-74');
-    await page.getByLabel(/Commune de résidence/).fill('44109');
+    await page.getByLabel(/Commune de résidence/).fill('44000');
     await page.getByLabel('Situation').selectOption('retiree');
     await page.getByLabel(/Niveau au diagnostic/).selectOption('1');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();

@@ -7,12 +7,12 @@ import { inputValue, isChecked, pageClient } from '../../support/pages.js';
 import { addPlace, buildWorld, TEST_SERVICE } from '../../support/world.js';
 
 /** The week grid as a browser without JavaScript posts it. */
-function grid(days: Partial<Record<'mo' | 'tu' | 'we' | 'th' | 'fr' | 'sa' | 'su', [string, string, string?, string?] | 'ferme'>>, holidaysClosed = false) {
+function grid(days: Partial<Record<'mo' | 'tu' | 'we' | 'th' | 'fr' | 'sa' | 'su', readonly string[] | 'ferme'>>, holidaysClosed = false) {
   const form: Record<string, string> = { horaires_mode: 'grille' };
   for (const day of ['mo', 'tu', 'we', 'th', 'fr', 'sa', 'su'] as const) {
     const value = days[day];
     if (value === 'ferme') form[`grille_${day}_ferme`] = 'oui';
-    const [a = '', b = '', c = '', d = ''] = Array.isArray(value) ? value : [];
+    const [a = '', b = '', c = '', d = ''] = typeof value === 'object' ? value : [];
     Object.assign(form, { [`grille_${day}_1_debut`]: a, [`grille_${day}_1_fin`]: b, [`grille_${day}_2_debut`]: c, [`grille_${day}_2_fin`]: d });
   }
   if (holidaysClosed) form.grille_feries_fermes = 'oui';

@@ -9,7 +9,7 @@ const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${S
 
 /** A day of the grid: closed, one range, or two ranges in order that neither overlap nor touch. */
 const dayArb: fc.Arbitrary<TimeRange[]> = fc.oneof(
-  fc.constant([]),
+  fc.constant<TimeRange[]>([]),
   fc.uniqueArray(fc.integer({ min: 0, max: 1440 }), { minLength: 2, maxLength: 2 }).map((points) => {
     const [a, b] = points.sort((x, y) => x - y) as [number, number];
     return [{ from: clock(a), to: clock(b) }];

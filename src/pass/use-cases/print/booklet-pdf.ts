@@ -140,12 +140,16 @@ export interface PrintOptions {
   publicUrl: string;
   onBooklet?: (printed: number) => void;
   /**
-   * Worker threads computing the QR codes while this thread lays out the pages (default: every core but one);
-   * 0 computes everything on this thread.
+   * Worker threads computing the QR codes while this thread lays out the pages; 0 computes everything on this thread.
+   * By default, a few booklets are printed on this thread (one booklet is not worth starting a thread), then every core
+   * but one joins in.
    */
   workers?: number;
   qrStyle?: QrStyle;
 }
+
+/** Booklets printed on the calling thread before worker threads are started (`workers` not given). */
+const AUTO_WORKERS_AFTER = 4;
 
 /** The QR codes of a booklet, cover first, then its vouchers in order. */
 const qrJobs = (booklet: PrintableBooklet, publicUrl: string): QrJob[] => [
@@ -173,21 +177,30 @@ export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: 
   const out = new PassThrough();
   doc.pipe(out);
   const style = options.qrStyle ?? 'image';
-  const workers = options.workers ?? defaultPrintWorkers();
-  const encoder: QrEncoder = workers > 0 ? workerEncoder(workers, style) : inThreadEncoder(style);
-  const ahead = Math.max(2, workers * 4);
+  const encoders: QrEncoder[] = [];
+  let encoder = inThreadEncoder(style);
+  let ahead = 1;
+  const useWorkers = (workers: number) => {
+    if (workers <= 0) return;
+    encoders.push((encoder = workerEncoder(workers, style)));
+    ahead = workers * 4;
+  };
+  if (options.workers !== undefined) useWorkers(options.workers);
   (async () => {
     const source = booklets[Symbol.asyncIterator]();
     const queue: { booklet: PrintableBooklet; drawings: Promise<string[]> }[] = [];
     let exhausted = false;
     const textsCache = new Map<string, VoucherTexts>();
     let printed = 0;
+    let read = 0;
     try {
       for (;;) {
         while (!exhausted && queue.length < ahead) {
           const next = await source.next();
           if (next.done) exhausted = true;
           else {
+            read += 1;
+            if (options.workers === undefined && read === AUTO_WORKERS_AFTER + 1) useWorkers(defaultPrintWorkers());
             const drawings = encoder.encode(qrJobs(next.value, options.publicUrl));
             drawings.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
             queue.push({ booklet: next.value, drawings });
@@ -218,7 +231,7 @@ export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: 
       }
       doc.end();
     } finally {
-      await encoder.close();
+      await Promise.all(encoders.map((e) => e.close()));
     }
   })().catch((error: unknown) => out.destroy(error as Error));
   return out;
