@@ -8,6 +8,7 @@ import { recordPayment } from '../src/pass/use-cases/activation.js';
 import { allocateBooklets } from '../src/pass/use-cases/booklets.js';
 import { issueOrder } from '../src/pass/use-cases/issuance.js';
 import { placeOrder } from '../src/pass/use-cases/orders.js';
+import { labelsToReview } from '../src/places/use-cases/labels.js';
 import { captureMailer } from '../src/shared/mailer.js';
 import { openTestPlatform } from '../test/support/platform.js';
 import { addPlace, buildWorld, makeActor, PASSWORD } from '../test/support/world.js';
@@ -109,6 +110,9 @@ export async function benchNotifications(report: (line: string) => void): Promis
     const header = await time(() => notificationCount(db, principal, new Date(), platform.pool));
     report(`header count, ${who}: ${count.total} (${count.todo} to do, ${count.unread} unread) in ${fmt(header)} (planned on each call: ${fmt(unprepared)}) | ratio to the principal query ${(header.p50 / yardstick.p50).toFixed(1)}×`);
   }
+  const hubPrincipal = people[1]![1];
+  const labelsPage = await time(() => labelsToReview(db, hubPrincipal));
+  report(`the /labels page's own query for the same hub (labelsToReview, ${(await labelsToReview(db, hubPrincipal)).length} rows): ${fmt(labelsPage)}`);
   const admin = people.at(-1)![1];
   const inbox = await time(() => inboxOf(db, admin));
   report(`inbox page queries, national administration (the /notifications page): ${fmt(inbox)}`);

@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
+import type { DB } from '../db/schema.js';
 
 /** Host names that only mean « this machine »: an address printed with one of them leads nowhere for anyone else. */
 const LOCAL_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\])$/i;
@@ -24,4 +26,15 @@ export function publicUrlWarning(config: Pick<Config, 'publicUrl'>): string | nu
     'Les QR codes et les adresses imprimés sur les carnets, et les liens des courriels, mèneraient à cette adresse, injoignable pour les bénéficiaires et les lieux.',
     'Définissez PUBLIC_URL=https://… (l’adresse publique de la plateforme) avant d’imprimer des carnets ou d’envoyer des courriels.',
   ].join('\n');
+}
+
+/**
+ * What `serve` says at start-up: nothing in the demo (just loaded, or its accounts still there), where localhost is
+ * the point; the warning above anywhere else when PUBLIC_URL is missing.
+ */
+export async function startupPublicUrlWarning(db: Kysely<DB>, config: Pick<Config, 'publicUrl'>, demoJustLoaded: boolean): Promise<string | null> {
+  const warning = publicUrlWarning(config);
+  if (!warning || demoJustLoaded) return null;
+  const demoAccount = await db.selectFrom('users').select('id').where('email', 'like', '%@demo.inclusif.fr').limit(1).executeTakeFirst();
+  return demoAccount ? null : warning;
 }

@@ -6,7 +6,7 @@ import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
 import { verifyPassword } from '../accounts/use-cases/credentials.js';
 import { buildApp } from '../app.js';
-import { publicUrlWarning } from './public-url.js';
+import { startupPublicUrlWarning } from './public-url.js';
 import { ROLE_LABELS } from '../accounts/domain/roles.js';
 import type { Role } from '../db/schema.js';
 
@@ -77,8 +77,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   }
   console.log(lines.join('\n'));
   // Outside the demo, documents must carry the platform's real address (the booklets' QR codes, the e-mails' links).
-  const demo = demoAccounts !== null || (await platform.db.selectFrom('users').select('id').where('email', 'like', '%@demo.inclusif.fr').limit(1).executeTakeFirst()) !== undefined;
-  const warning = demo ? null : publicUrlWarning(config);
+  const warning = await startupPublicUrlWarning(platform.db, config, demoAccounts !== null);
   if (warning) {
     console.warn(`\n${warning}\n`);
     app.log.warn(warning.replace(/\n/g, ' '));

@@ -39,7 +39,14 @@ function withPlainLayout(font: Font): Font {
   font.layout = (text: string) => {
     const glyphs = font.glyphsForString(text);
     const positions = glyphs.map((glyph) => ({ xAdvance: glyph.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 }));
-    return { glyphs, positions, advanceWidth: positions.reduce((sum, position) => sum + position.xAdvance, 0) };
+    return {
+      glyphs,
+      positions,
+      // Read after pdfkit has scaled the positions to its units, as fontkit's own GlyphRun does.
+      get advanceWidth() {
+        return positions.reduce((sum, position) => sum + position.xAdvance, 0);
+      },
+    };
   };
   return font;
 }

@@ -47,7 +47,7 @@ export async function bookletsList(db: Kysely<DB>, principal: Principal, query: 
   const definitions: FilterDefinition[] = [
     { name: 'etat', label: 'État', kind: 'select', any: 'Tous', options: Object.entries(BOOKLET_STATES).map(([value, label]) => ({ value, label })) },
     await programmeFilter(db),
-    { name: 'recherche', label: 'Numéro du carnet', hint: 'Tout ou partie, par exemple 000 123', kind: 'text', maxLength: 20 },
+    { name: 'recherche', label: 'Chercher un carnet', hint: 'Tout ou partie de son numéro, par exemple 000 123', kind: 'text', maxLength: 20 },
   ];
   const list = readListQuery(query, definitions);
   const { booklets, page } = await listAllocatedBookletsPage(db, principal, {

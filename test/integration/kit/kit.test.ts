@@ -45,7 +45,7 @@ describe(`kit d’intervention rapide on ${testDatabaseKind}`, () => {
     assert.equal(state.result.recommendation.vouchers, 0);
     assert.equal(state.result.recommendation.selfTraining, true);
     const oriented = (await app.inject({ url: `/api/v1/diagnostics/${started.id}?near=44109` })).json();
-    assert.equal(oriented.orientation.near, 'Nantes');
+    assert.equal(oriented.orientation.near, 'Nantes (44)', 'the commune resolver’s label');
     assert.equal(oriented.orientation.workshopPlaces[0].id, world.placeA);
     assert.ok(oriented.orientation.workshopPlaces.every((p: { distanceKm: number }) => p.distanceKm <= 30));
   });

@@ -229,7 +229,7 @@ export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: 
         if (out.writableNeedDrain) await drained(out);
         else await new Promise((resolve) => setImmediate(resolve));
       }
-      doc.end();
+      if (!out.destroyed) doc.end();
     } finally {
       await Promise.all(encoders.map((e) => e.close()));
     }
