@@ -53,7 +53,7 @@ export const accountsPages: FastifyPluginAsync = async (app) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await deleteSession(db, token);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.redirect('/', 303);
+    return redirectWithFlash(reply, '/', 'Session fermée : à bientôt.', 'info');
   });
 
   app.get('/mot-de-passe', async (request, reply) => renderPage(request, reply, 'password-reset-request.njk', { title: 'Mot de passe oublié' }));

@@ -108,7 +108,7 @@ export async function sendExpiryWarnings(db: Kysely<DB>, mailer: Mailer, publicU
           ? `Ses chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-le avant cette date pour qu’ils servent.`
           : `Leurs chèques expirent le ${frenchDay(notice.expiresAt)} : remettez-les avant cette date pour qu’ils servent.`,
         '',
-        `${publicUrl.replace(/\/$/, '')}/espace`,
+        `${publicUrl.replace(/\/$/, '')}/notifications`,
       ].join('\n'),
     });
     await db.updateTable('expiry_warnings').set({ recipients: members.length }).where('order_id', '=', notice.orderId).where('organisation_id', '=', notice.organisationId).execute();

@@ -5,6 +5,7 @@ import { recordAudit } from '../../shared/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { canCreateProgramme, canDecideCofunding } from '../domain/policies.js';
 import { SERVICE_NAMES } from '../domain/profile.js';
+import { formatPercent } from '../../shared/french.js';
 
 export interface ProgrammeInput {
   name: string;
@@ -50,7 +51,7 @@ export function validateProgrammeInput(input: ProgrammeInput): void {
   if (ids.size !== input.cofunders.length) throw invalid('Un financeur ne peut figurer qu’une fois.', 'financeur_double');
   const total = input.cofunders.reduce((sum, c) => sum + c.shareBp, 0);
   if (input.cofunders.some((c) => !Number.isInteger(c.shareBp) || c.shareBp <= 0) || total !== 10_000) {
-    throw invalid(`Les parts des financeurs doivent faire 100 % au total (actuellement ${(total / 100).toLocaleString('fr-FR')} %).`, 'parts_incorrectes');
+    throw invalid(`Les parts des financeurs doivent faire ${formatPercent(10_000)} au total (actuellement ${formatPercent(total)}).`, 'parts_incorrectes');
   }
   const unknown = (input.eligibleServices ?? []).filter((service) => !SERVICE_NAMES.includes(service));
   if (unknown.length > 0) throw invalid(`Service inconnu : ${unknown.join(', ')}.`, 'service_inconnu');

@@ -162,7 +162,7 @@ describe(`header, footer and public-service pages in Chromium on ${testDatabaseK
     assert.match(privacy, /tranche d’âge/);
     assert.ok(privacy.includes(PUBLIC_SERVICE.dpoContact));
     assert.match((await page.locator('#cnil').textContent()) ?? '', /CNIL/);
-    assert.ok(await page.getByRole('cell', { name: 'ni_session' }).isVisible());
+    assert.ok(await page.getByRole('rowheader', { name: 'ni_session' }).isVisible());
 
     await open(/^Plan du site$/, 'Plan du site');
     const links = await page.locator('#pages-publiques a').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).getAttribute('href')!));

@@ -82,7 +82,7 @@ describe(`places journeys in Chromium on ${testDatabaseKind}`, () => {
     await assertAccessible(page);
 
     await page.goto(`${baseUrl}/mes-lieux`);
-    await page.getByRole('link', { name: `Label de ${PLACE}` }).click();
+    await page.getByRole('link', { name: `Label de la ${PLACE}` }).click();
     await page.getByRole('button', { name: 'Envoyer la demande' }).click();
     await page.getByText(/Chaque critère doit être rempli/).waitFor();
     for (const label of await page.locator('#criteres label').all()) await label.click();
@@ -97,7 +97,7 @@ describe(`places journeys in Chromium on ${testDatabaseKind}`, () => {
   test('the hub reviews the application and grants the label', async () => {
     const page = await pageAs('hub@demo.inclusif.fr');
     await page.goto(`${baseUrl}/labels`);
-    await page.getByRole('link', { name: `Examiner le label de ${PLACE}` }).click();
+    await page.getByRole('link', { name: `Examiner le label de la ${PLACE}` }).click();
     await assertAccessible(page);
     assert.ok(await page.getByText('Précisions du lieu : Deux conseillères numériques formées.').isVisible());
     await tick(page, /^Refuser$/);

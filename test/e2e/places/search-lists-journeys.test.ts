@@ -55,7 +55,7 @@ describe(`places search (total, pages, autour de moi, empty search) and the hub�
     const pages = page.getByRole('navigation', { name: 'Pages des lieux trouvés' });
     await pages.getByRole('link', { name: 'Page suivante' }).click();
     await page.waitForURL(/page=2/);
-    assert.match(page.url(), /near=44000/);
+    assert.match(page.url(), /near=[^&]+/, 'the place searched is kept');
     assert.equal(Number(/^(\d+)/.exec((await page.locator('#resultats').textContent()) ?? '')?.[1]), total);
     assert.match((await page.locator('#rang-resultats').textContent()) ?? '', /^Lieux 21 à /);
     const second = await cardNames(page);

@@ -70,8 +70,9 @@ describe(`funders: warnings, expiry and report on ${testDatabaseKind}`, () => {
     assert.equal(json.statusCode, 200);
     assert.equal(json.json().funder.id, world.funder.organisationId);
     const csv = await app.inject({ url: `/api/v1/funders/${world.funder.organisationId}/report.csv`, headers: auth });
-    assert.ok(csv.body.startsWith('\uFEFFcommande;programme;rôle;part;'));
-    assert.match(csv.body, /;400,00;0,00;400,00;300,00\r\n/);
+    assert.ok(csv.body.startsWith('\uFEFFCommande;Programme;Rôle du financeur;Part du financeur (%);'));
+    // The whole order's 400 €, the département's 75 % share of it, nothing redeemed, all expired, its 300 € back.
+    assert.match(csv.body, /;400,00;300,00;0,00;400,00;300,00\r\n/);
     const other = await app.inject({ url: `/api/v1/funders/${world.funder.organisationId}/report`, headers: { authorization: `Bearer ${world.otherFunder.token}` } });
     assert.equal(other.statusCode, 403);
     const pdf = await app.inject({ url: `/api/v1/orders/${world.orderId}/booklets.pdf`, headers: auth });

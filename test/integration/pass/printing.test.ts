@@ -60,4 +60,21 @@ describe(`printed booklets on ${testDatabaseKind}`, () => {
     assert.ok(statSync(file).size > 10_000);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.pdf')).sort(), ['carnet.pdf', 'commande.pdf']);
   });
+
+  test('printed with worker threads, the order keeps its order: every voucher of every booklet decoded, each co-funder named', async () => {
+    const file = path.join(dir, 'parallele.pdf');
+    await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, { orderId: world.orderId }), { publicUrl: 'https://pass.example.fr', workers: 2 }), createWriteStream(file));
+    const booklets = await platform.db.selectFrom('booklets').select('number').where('order_id', '=', world.orderId).orderBy('id').execute();
+    const funders = await platform.db.selectFrom('order_cofunding as c').innerJoin('organisations as o', 'o.id', 'c.organisation_id').select('o.name').where('c.order_id', '=', world.orderId).orderBy('c.share_bp', 'desc').execute();
+    assert.equal(funders.length, 2);
+    for (const [index, booklet] of booklets.entries()) {
+      const serials = decodePage(file, 2 * index + 2).map((url) => {
+        const verdict = verifyVoucherCode(platform.secret, url.split('/c/')[1]!);
+        return verdict.ok ? verdict.serial : -1;
+      });
+      assert.deepEqual(serials.sort((a, b) => a - b), await serialsOfBooklet(platform.db, booklet.number), `carnet ${booklet.number}, page ${2 * index + 2}`);
+      const vouchers = execFileSync('pdftotext', ['-layout', '-f', String(2 * index + 2), '-l', String(2 * index + 2), file, '-'], { encoding: 'utf8' });
+      assert.equal(vouchers.split(`Financé par ${funders[0]!.name} et ${funders[1]!.name}.`).length - 1, 10, vouchers);
+    }
+  });
 });

@@ -11,7 +11,8 @@ import { searchPlaces } from '../../../src/places/use-cases/search.js';
 import { completeTerritories, loadTerritoriesIfEmpty, TERRITORIES_VERSION } from '../../../src/territories/use-cases/load.js';
 import { resolveDepartementList } from '../../../src/territories/use-cases/resolve.js';
 import { openTestPlatform, testDatabaseKind } from '../../support/platform.js';
-import { buildWorld, type Actor } from '../../support/world.js';
+import { knowsEverything, runDiagnosticByApi } from '../../support/diagnostic.js';
+import { buildWorld, TEST_SERVICE, type Actor } from '../../support/world.js';
 
 interface ApiCandidate {
   kind: string;
@@ -179,6 +180,43 @@ describe(`the commune resolver on ${testDatabaseKind}`, () => {
       assert.ok(groups.some((g) => g.label === 'Non renseigné'), JSON.stringify(groups));
     }
     assert.ok(!report.reach.ageBands.some((g) => g.label === 'Non renseigné' && g.booklets !== null && g.booklets > 2), 'counted apart, not with a real band');
+  });
+
+  test('the place form and the diagnostic ask the commune through the same field, with the same choice step', async () => {
+    const mediator = await browser(world.mediatorA);
+    const place = { nom: 'Lieu du résolveur', adresse: '2 rue des Communes', services: TEST_SERVICE };
+    const post = (url: string, fields: Record<string, string>) => app.inject({ method: 'POST', url, headers: { cookie: mediator.cookie }, payload: { _csrf: mediator.csrf, ...place, ...fields } });
+    const ambiguous = await post('/lieux/nouveau', { code_postal: '44150', commune: '44150' });
+    assert.equal(ambiguous.statusCode, 200, ambiguous.body.slice(0, 3000));
+    assert.match(ambiguous.body, /name="commune_choix" value="Vair-sur-Loire \(44\)"/);
+    assert.match(ambiguous.body, /value="Lieu du résolveur"/, 'what was typed stays');
+    const created = await post('/lieux/nouveau', { code_postal: '44150', commune: '44150', commune_pour: '44150', commune_choix: 'Ancenis-Saint-Géréon (44)' });
+    assert.equal(created.statusCode, 303, created.body);
+    const id = Number(/\/lieux\/(\d+)\//.exec(String(created.headers.location))![1]);
+    const row = await platform.db.selectFrom('places').select(['commune_code', 'commune_name', 'postal_code']).where('id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { commune_code: '44003', commune_name: 'Ancenis-Saint-Géréon', postal_code: '44150' });
+    // The postal code beside the name chooses among homonyms; the edit form shows the commune as its label.
+    const edited = await post(`/lieux/${id}/modifier`, { code_postal: '44600', commune: 'saint nazaire' });
+    assert.equal(edited.statusCode, 303, edited.body);
+    const form = await app.inject({ url: `/lieux/${id}/modifier`, headers: { cookie: mediator.cookie } });
+    assert.match(form.body, /id="commune" name="commune" value="Saint-Nazaire \(44\)"/);
+    const unknown = await post(`/lieux/${id}/modifier`, { code_postal: '44600', commune: 'Atlantide' });
+    assert.equal(unknown.statusCode, 422);
+    assert.equal((await platform.db.selectFrom('places').select('commune_code').where('id', '=', id).executeTakeFirstOrThrow()).commune_code, '44184', 'nothing changed');
+
+    const started = (await app.inject({ method: 'POST', url: '/api/v1/diagnostics', payload: {} })).json();
+    await runDiagnosticByApi(app, started.id, knowsEverything);
+    const person = await app.inject({ url: `/diagnostic/${started.id}` });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(person.body)![1]!;
+    const cookie = person.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const near = (fields: Record<string, string>) => app.inject({ method: 'POST', url: `/diagnostic/${started.id}/lieux`, headers: { cookie }, payload: { _csrf: csrf, ...fields } });
+    const choice = await near({ commune: '44150' });
+    assert.equal(choice.statusCode, 200);
+    assert.match(choice.body, /name="commune_choix" value="Ancenis-Saint-Géréon \(44\)"/);
+    assert.equal((await near({ commune: '44150', commune_pour: '44150', commune_choix: 'Ancenis-Saint-Géréon (44)' })).statusCode, 303);
+    const stored = await platform.db.selectFrom('diagnostics').select('near').where('id', '=', started.id).executeTakeFirstOrThrow();
+    assert.equal(stored.near, 'Ancenis-Saint-Géréon (44)', 'the label, which names that commune alone');
+    assert.equal((await near({ commune: 'Atlantide' })).statusCode, 422);
   });
 
   test('the API hand-out takes « non renseigné » as null; the programme form takes départements by name or number', async () => {
