@@ -6,10 +6,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import PDFDocument from 'pdfkit';
 import { issueOrder } from '../src/pass/use-cases/issuance.js';
 import { placeOrder } from '../src/pass/use-cases/orders.js';
-import { bookletsPdf } from '../src/pass/use-cases/print/booklet-pdf.js';
+import { bookletsPdf, type PrintOptions } from '../src/pass/use-cases/print/booklet-pdf.js';
+import { defaultPrintWorkers } from '../src/pass/use-cases/print/qr-pool.js';
+import { createPdf, PDF_FONTS } from '../src/shared/pdf.js';
 import { printableBooklets } from '../src/pass/use-cases/print/printable.js';
 import { verifyLedger } from '../src/pass/use-cases/ledger.js';
 import { writeRunFiles } from '../src/reimbursement/use-cases/files.js';
@@ -19,7 +20,7 @@ import { redemptionFixture } from './setup.js';
 
 const REDEMPTIONS = Number(process.env.BENCH_REDEMPTIONS ?? 1_000_000);
 const PLACES = Number(process.env.BENCH_REIMBURSED_PLACES ?? 5_000);
-const PRINT_VOUCHERS = Number(process.env.BENCH_PRINT_VOUCHERS ?? 100_000);
+const PRINT_VOUCHERS = Number(process.env.BENCH_PRINT_VOUCHERS ?? 20_000);
 /** BENCH_RUN_FILES=0 skips writing the run's files (5 000 statements take minutes). */
 const RUN_FILES = process.env.BENCH_RUN_FILES !== '0';
 
@@ -89,19 +90,19 @@ async function benchRun(report: (line: string) => void) {
   }
 }
 
-/** The yardstick for printing: the same pages and texts with pdfkit, without the QR codes. */
+/** The yardstick for printing: the same pages and texts with pdfkit and the same fonts, without the QR codes. */
 async function plainPages(booklets: number, vouchersPerBooklet: number) {
-  const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false });
+  const doc = createPdf({ size: 'A4', margin: 0, autoFirstPage: false });
   const out = sink();
   const done = pipeline(doc, out.stream);
   for (let b = 0; b < booklets; b += 1) {
-    doc.addPage().font('Helvetica').fontSize(16).text('Pass numérique — couverture', 60, 70);
+    doc.addPage().font(PDF_FONTS.bold).fontSize(16).text('Pass numérique — couverture', 60, 70);
     doc.addPage();
     for (let v = 0; v < vouchersPerBooklet; v += 1) {
       const x = 24 + (v % 2) * 273;
       const y = 24 + Math.floor(v / 2) * 158;
-      doc.font('Helvetica-Bold').fontSize(22).text('10,00 €', x + 12, y + 23, { lineBreak: false });
-      doc.font('Courier-Bold').fontSize(14).text(formatVoucherCode(makeVoucherCode('banc', b * 10 + v + 1)), x + 12, y + 96, { lineBreak: false });
+      doc.font(PDF_FONTS.bold).fontSize(22).text('10,00 €', x + 12, y + 23, { lineBreak: false });
+      doc.font(PDF_FONTS.mono).fontSize(12).text(formatVoucherCode(makeVoucherCode('banc', b * 10 + v + 1)), x + 12, y + 84, { lineBreak: false });
     }
     if (b % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -110,19 +111,36 @@ async function plainPages(booklets: number, vouchersPerBooklet: number) {
   return out.bytes();
 }
 
-async function benchPrinting(report: (line: string) => void) {
+/**
+ * Booklet printing, one order read from PostgreSQL and written to a sink, in one run: on one core (everything on the
+ * main thread) and with worker threads computing the QR codes (every core but one, then one per core), QR codes as
+ * inline image masks (the default) and as vector rectangles, next to pdfkit writing the same pages without QR codes.
+ */
+export async function benchPrint(report: (line: string) => void) {
   const { platform, world } = await redemptionFixture('postgresql', 10);
   try {
     const orderId = await placeOrder(platform.db, world.funder.principal, { programmeId: world.programmeId, bookletCount: PRINT_VOUCHERS / 10 });
     await issueOrder(platform.db, null, orderId);
-    const out = sink();
-    const started = performance.now();
-    await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, { orderId }), { publicUrl: 'https://pass.example.fr' }), out.stream);
-    const seconds = (performance.now() - started) / 1000;
+    const cores = os.availableParallelism();
+    report(`booklet printing: ${PRINT_VOUCHERS} vouchers (${PRINT_VOUCHERS / 10} booklets, one file), ${cores} cores, load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+    const variants: { label: string; options: Partial<PrintOptions> }[] = [
+      { label: 'one core (workers: 0), QR image', options: { workers: 0, qrStyle: 'image' } },
+      { label: `parallel (workers: ${defaultPrintWorkers()}, the default), QR image`, options: { workers: defaultPrintWorkers(), qrStyle: 'image' } },
+      { label: `parallel (workers: ${cores}), QR image`, options: { workers: cores, qrStyle: 'image' } },
+      { label: 'one core (workers: 0), QR vector', options: { workers: 0, qrStyle: 'vector' } },
+      { label: `parallel (workers: ${defaultPrintWorkers()}), QR vector`, options: { workers: defaultPrintWorkers(), qrStyle: 'vector' } },
+    ];
+    for (const { label, options } of variants) {
+      const out = sink();
+      const started = performance.now();
+      await pipeline(bookletsPdf(printableBooklets(platform.db, platform.secret, { orderId }), { publicUrl: 'https://pass.example.fr', ...options }), out.stream);
+      const seconds = (performance.now() - started) / 1000;
+      report(`booklet PDF, ${label}: ${seconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / seconds)} vouchers/s (${(out.bytes() / 1e6).toFixed(0)} MB)`);
+    }
     const plainStarted = performance.now();
     const plainBytes = await plainPages(PRINT_VOUCHERS / 10, 10);
     const plainSeconds = (performance.now() - plainStarted) / 1000;
-    report(`booklet PDF, ${PRINT_VOUCHERS} vouchers (${PRINT_VOUCHERS / 10} booklets, one file, ${(out.bytes() / 1e6).toFixed(0)} MB): ${seconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / seconds)} vouchers/s | pdfkit writing the same pages without QR codes ${plainSeconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / plainSeconds)} vouchers/s (${(plainBytes / 1e6).toFixed(0)} MB)`);
+    report(`yardstick: pdfkit writing the same pages (same fonts) without QR codes, one core: ${plainSeconds.toFixed(1)} s = ${Math.round(PRINT_VOUCHERS / plainSeconds)} vouchers/s (${(plainBytes / 1e6).toFixed(0)} MB); load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   } finally {
     await platform.dispose();
   }
@@ -130,5 +148,5 @@ async function benchPrinting(report: (line: string) => void) {
 
 export async function benchMoney(report: (line: string) => void) {
   await benchRun(report);
-  if (PRINT_VOUCHERS > 0) await benchPrinting(report);
+  if (PRINT_VOUCHERS > 0) await benchPrint(report);
 }

@@ -14,8 +14,9 @@ import { redeemVoucher } from '../src/pass/use-cases/redemption.js';
 import http from 'node:http';
 import { redemptionFixture } from './setup.js';
 import { benchPlaces } from './places.js';
-import { benchMoney } from './money.js';
+import { benchMoney, benchPrint } from './money.js';
 import { benchKit } from './kit.js';
+import { benchCommunes } from './communes.js';
 import { benchNotifications } from './notifications.js';
 
 const execFileAsync = promisify(execFile);
@@ -128,7 +129,7 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
 report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
 
-// `npm run bench -- pass`, `-- places`, `-- money`, `-- kit` or `-- notifications` runs one part; no argument runs them all.
+// `npm run bench -- pass`, `-- places`, `-- money`, `-- kit`, `-- notifications` or `-- communes` runs one part; no argument runs them all.
 const only = process.argv[2];
 if (only === undefined || only === 'pass') {
   for (const connections of CONNECTIONS) {
@@ -156,7 +157,10 @@ if (only === undefined || only === 'pass') {
 }
 if (only === undefined || only === 'places') await benchPlaces(report);
 if (only === undefined || only === 'money') await benchMoney(report);
+// Printing alone (also part of `money`): one core and worker threads in the same run.
+if (only === 'print') await benchPrint(report);
 if (only === undefined || only === 'kit') await benchKit(report);
 if (only === undefined || only === 'notifications') await benchNotifications(report);
+if (only === undefined || only === 'communes') await benchCommunes(report);
 fs.mkdirSync('.bench', { recursive: true });
 fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);

@@ -130,9 +130,9 @@ describe(`the commune resolver on ${testDatabaseKind}`, () => {
   });
 
   /** A signed-in browser: the session cookie, the CSRF cookie and a token for its forms. */
-  async function browser(actor: Actor) {
+  async function browser(actor: Actor, url = '/carnets') {
     const session = await createSession(platform.db, actor.principal.userId);
-    const page = await app.inject({ url: '/carnets', headers: { cookie: `ni_session=${session}` } });
+    const page = await app.inject({ url, headers: { cookie: `ni_session=${session}` } });
     assert.equal(page.statusCode, 200);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     return { cookie: [`ni_session=${session}`, ...page.cookies.map((c) => `${c.name}=${c.value}`)].join('; '), csrf, page: page.body };
@@ -183,11 +183,11 @@ describe(`the commune resolver on ${testDatabaseKind}`, () => {
   });
 
   test('the place form and the diagnostic ask the commune through the same field, with the same choice step', async () => {
-    const mediator = await browser(world.mediatorA);
+    const mediator = await browser(world.mediatorA, '/lieux/nouveau');
     const place = { nom: 'Lieu du résolveur', adresse: '2 rue des Communes', services: TEST_SERVICE };
     const post = (url: string, fields: Record<string, string>) => app.inject({ method: 'POST', url, headers: { cookie: mediator.cookie }, payload: { _csrf: mediator.csrf, ...place, ...fields } });
     const ambiguous = await post('/lieux/nouveau', { code_postal: '44150', commune: '44150' });
-    assert.equal(ambiguous.statusCode, 200, ambiguous.body.slice(0, 3000));
+    assert.equal(ambiguous.statusCode, 200);
     assert.match(ambiguous.body, /name="commune_choix" value="Vair-sur-Loire \(44\)"/);
     assert.match(ambiguous.body, /value="Lieu du résolveur"/, 'what was typed stays');
     const created = await post('/lieux/nouveau', { code_postal: '44150', commune: '44150', commune_pour: '44150', commune_choix: 'Ancenis-Saint-Géréon (44)' });

@@ -51,28 +51,55 @@ const placesUrl = (publicUrl: string, booklet: PrintableBooklet) => `${publicUrl
 
 const fundersSentence = (booklet: PrintableBooklet) => `Financé par ${frenchList(booklet.funderNames)}.`;
 
-function cover(doc: PDFKit.PDFDocument, booklet: PrintableBooklet, publicUrl: string, qr: string) {
+/**
+ * Paragraphs broken into lines once per document (the same sentences open every booklet of an order) and drawn line
+ * by line without pdfkit's line wrapper, which made the cover cost as much as its ten vouchers.
+ */
+type LineCache = Map<string, string[]>;
+
+type Font = (typeof PDF_FONTS)[keyof typeof PDF_FONTS];
+
+/** Draws `text` from (x, y) within `width` in `font` at `size`; returns the y below it. */
+function paragraph(doc: PDFKit.PDFDocument, cache: LineCache, font: Font, size: number, text: string, x: number, y: number, width: number): number {
+  doc.font(font).fontSize(size);
+  const key = `${font} ${size} ${width} ${text}`;
+  let lines = cache.get(key);
+  if (!lines) cache.set(key, (lines = wrapText(doc, text, width)));
+  const lineHeight = doc.currentLineHeight(true);
+  for (const line of lines) {
+    doc.text(line, x, y, { lineBreak: false });
+    y += lineHeight;
+  }
+  return y;
+}
+
+function cover(doc: PDFKit.PDFDocument, cache: LineCache, booklet: PrintableBooklet, publicUrl: string, qr: string) {
   const base = publicUrl.replace(/\/$/, '');
   const left = 60;
   const width = A4.width - 120;
-  doc.font(PDF_FONTS.bold).fontSize(30).text('Pass numérique', left, 70, { width });
-  doc.font(PDF_FONTS.regular).fontSize(15).moveDown(0.5);
-  doc.text(`Ce carnet contient ${plural(booklet.vouchers.length, 'chèque')} de ${formatEuros(booklet.faceValueCents)}.`, { width });
-  doc.moveDown(0.5).text('Chaque chèque paie un atelier pour apprendre le numérique : utiliser un téléphone, un ordinateur, faire vos démarches en ligne.', { width });
-  doc.moveDown(0.5).text('C’est gratuit pour vous.', { width });
-  doc.moveDown(1).font(PDF_FONTS.bold).text('Où aller ?', { width });
-  const qrTop = doc.y;
-  doc.font(PDF_FONTS.regular).text('Dans un lieu de médiation numérique près de chez vous. Pour trouver un lieu, lisez ce code avec l’appareil photo d’un téléphone, ou demandez à la personne qui vous a donné le carnet.', { width: width - COVER_QR - 20 });
+  const { regular, bold } = PDF_FONTS;
+  const say = (font: Font, size: number, text: string, y: number, textWidth = width) => paragraph(doc, cache, font, size, text, left, y, textWidth);
+  /** `lines` blank lines of the current font and size, as pdfkit's moveDown. */
+  const gap = (lines: number) => lines * doc.currentLineHeight(true);
+  let y = say(bold, 30, 'Pass numérique', 70);
+  doc.font(regular).fontSize(15);
+  y = say(regular, 15, `Ce carnet contient ${plural(booklet.vouchers.length, 'chèque')} de ${formatEuros(booklet.faceValueCents)}.`, y + gap(0.5));
+  y = say(regular, 15, 'Chaque chèque paie un atelier pour apprendre le numérique : utiliser un téléphone, un ordinateur, faire vos démarches en ligne.', y + gap(0.5));
+  y = say(regular, 15, 'C’est gratuit pour vous.', y + gap(0.5));
+  y = say(bold, 15, 'Où aller ?', y + gap(1));
+  const qrTop = y;
+  y = say(regular, 15, 'Dans un lieu de médiation numérique près de chez vous. Pour trouver un lieu, lisez ce code avec l’appareil photo d’un téléphone, ou demandez à la personne qui vous a donné le carnet.', y, width - COVER_QR - 20);
   placeQr(doc, qr, A4.width - 60 - COVER_QR, qrTop);
-  doc.moveDown(1).text(`Sur internet : ${base}/lieux`, left, Math.max(doc.y, qrTop + COVER_QR + 12), { width });
-  doc.moveDown(1).font(PDF_FONTS.bold).text('Combien de chèques me reste-t-il ?', { width });
-  doc.font(PDF_FONTS.regular).text(`Allez sur ${base}/carnet et écrivez :`, { width });
-  doc.font(PDF_FONTS.bold).fontSize(19).text(`Numéro du carnet : ${formatBookletNumber(booklet.number)}`, { width });
-  doc.text(booklet.pin === null ? 'Code secret : déjà remis à la personne (non réimprimé)' : `Code secret : ${booklet.pin}`, { width });
+  y = say(regular, 15, `Sur internet : ${base}/lieux`, Math.max(y + gap(1), qrTop + COVER_QR + 12));
+  y = say(bold, 15, 'Combien de chèques me reste-t-il ?', y + gap(1));
+  y = say(regular, 15, `Allez sur ${base}/carnet et écrivez :`, y);
+  y = say(bold, 19, `Numéro du carnet : ${formatBookletNumber(booklet.number)}`, y);
+  y = say(bold, 19, booklet.pin === null ? 'Code secret : déjà remis à la personne (non réimprimé)' : `Code secret : ${booklet.pin}`, y);
+  doc.font(regular).fontSize(12);
+  y += gap(1);
   const expiresAt = booklet.vouchers[0]?.expiresAt;
-  doc.font(PDF_FONTS.regular).fontSize(12).moveDown(1);
-  if (expiresAt) doc.text(`Les chèques sont valables jusqu’au ${frenchDay(expiresAt)}.`, { width });
-  doc.text(`Programme : ${booklet.programmeName}. ${fundersSentence(booklet)}`, { width });
+  if (expiresAt) y = say(regular, 12, `Les chèques sont valables jusqu’au ${frenchDay(expiresAt)}.`, y);
+  say(regular, 12, `Programme : ${booklet.programmeName}. ${fundersSentence(booklet)}`, y);
 }
 
 /** Crop marks at every corner of the grid, outside the vouchers, to guide the guillotine. */
@@ -191,6 +218,7 @@ export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: 
     const queue: { booklet: PrintableBooklet; drawings: Promise<string[]> }[] = [];
     let exhausted = false;
     const textsCache = new Map<string, VoucherTexts>();
+    const lineCache: LineCache = new Map();
     let printed = 0;
     let read = 0;
     try {
@@ -211,7 +239,7 @@ export function bookletsPdf(booklets: AsyncIterable<PrintableBooklet>, options: 
         const { booklet } = head;
         const [coverQr, ...voucherQrs] = await head.drawings;
         doc.addPage();
-        cover(doc, booklet, options.publicUrl, coverQr!);
+        cover(doc, lineCache, booklet, options.publicUrl, coverQr!);
         const key = `${booklet.programmeName}\u0000${booklet.funderNames.join('\u0000')}`;
         let texts = textsCache.get(key);
         if (!texts) textsCache.set(key, (texts = voucherTexts(doc, booklet)));
