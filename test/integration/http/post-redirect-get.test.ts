@@ -281,7 +281,7 @@ describe(`Post/Redirect/Get, forms that keep what was typed, confirmations, on $
     const page = await funder.get(`/commandes/${orderId}`);
     assert.match(page.body, new RegExp(`action="/commandes/${orderId}/annulation"`), 'the order page offers the cancellation');
     const outsider = await browser(world.otherFunder);
-    for (const body of [{}, { etape: 'confirmer', confirmation: 'oui' }]) {
+    for (const body of [{}, { etape: 'confirmer', confirmation: 'oui' }] as Record<string, string>[]) {
       const refused = await outsider.post(`/commandes/${orderId}/annulation`, body);
       assert.equal(refused.statusCode, 404, refused.body.slice(0, 200));
     }
