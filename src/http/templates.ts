@@ -1,4 +1,5 @@
-import type nunjucks from 'nunjucks';
+import nunjucks from 'nunjucks';
+const nunjucksRuntime = nunjucks.runtime;
 import type { Config } from '../config.js';
 import { ROLE_LABELS } from '../accounts/domain/roles.js';
 import { ACCESSIBILITY_STATUS } from '../accounts/domain/public-service.js';
@@ -49,5 +50,18 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   env.addFilter('ofName', (name: string) => ofName(String(name ?? '')));
   // {{ organisation.name | ofInstitution }} → « de l’État — ANCT », « du Centre social », « de la CAF », « de Nantes ».
   env.addFilter('ofInstitution', (name: string) => ofInstitution(String(name ?? '')));
+  // A flash or alert message as safe HTML: the text escaped, then its web addresses made clickable links.
+  env.addFilter('linkify', (text: string) => new nunjucksRuntime.SafeString(linkify(String(text ?? ''))));
   env.addFilter('ordinal', (value: number, feminine?: boolean) => ordinal(Number(value), Boolean(feminine)));
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+
+/** Escapes the text, then turns each http(s) address into a link (a trailing full stop or comma stays text). */
+export function linkify(text: string): string {
+  return escapeHtml(text).replace(/https?:\/\/[^\s<>"']+/g, (url) => {
+    const trimmed = url.replace(/[.,;:!?)]+$/, '');
+    return `<a href="${trimmed}">${trimmed}</a>${url.slice(trimmed.length)}`;
+  });
 }
