@@ -60,7 +60,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESC
 
 /** Escapes the text, then turns each http(s) address into a link (a trailing full stop or comma stays text). */
 export function linkify(text: string): string {
-  return escapeHtml(text).replace(/https?:\/\/[^\s<>"']+/g, (url) => {
+  return escapeHtml(text).replace(/https?:\/\/[^\s<>"'&]+/g, (url) => {
     const trimmed = url.replace(/[.,;:!?)]+$/, '');
     return `<a href="${trimmed}">${trimmed}</a>${url.slice(trimmed.length)}`;
   });
