@@ -13,7 +13,7 @@ import { loadTerritoriesIfEmpty } from '../src/territories/use-cases/load.js';
 import { searchCommunes } from '../src/territories/use-cases/queries.js';
 import { forgetTerritoryIndex, territoryIndex } from '../src/territories/use-cases/resolve.js';
 
-const TYPED = Number(process.env.BENCH_COMMUNES ?? 300);
+const TYPED = Number(process.env.BENCH_COMMUNES ?? 150);
 
 /** A deterministic generator, so that every run types the same keystrokes. */
 function random(seed: number) {

@@ -11,7 +11,7 @@ import { z } from 'zod';
 /** The tags of the document, one or more per context, in the order a reader meets them. */
 export const OPENAPI_TAGS = [
   { name: 'comptes', description: 'Comptes et organisations : mon compte, mes jetons d’API, organisations et leurs types, membres, invitations, nouveau mot de passe.' },
-  { name: 'territoires', description: 'Territoires : référentiel des communes (INSEE, codes postaux).' },
+  { name: 'territoires', description: 'Territoires : référentiel des communes, des arrondissements de Paris, Lyon et Marseille et des départements (INSEE, codes postaux) ; le résolveur de toutes les saisies de commune.' },
   { name: 'programmes', description: 'Pass numérique — programmes : territoire, valeur faciale, validité, cofinanceurs et leur accord.' },
   { name: 'commandes', description: 'Pass numérique — commandes de carnets d’un financeur : émission, paiement, annulation, impression.' },
   { name: 'carnets', description: 'Pass numérique — carnets : attribution à une structure prescriptrice, remise à une personne (profil pseudonyme), solde, déblocage.' },

@@ -5,6 +5,7 @@ import { actingOrganisation, isAdmin, organisationsWithRole, type Principal } fr
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { splitByShares } from '../../shared/money.js';
+import { formatNumber } from '../../shared/french.js';
 import { postLedgerTransaction } from './ledger.js';
 import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
 import { parisDayAfter, parisDayStart, readPage } from '../../shared/paged-query.js';
@@ -27,7 +28,7 @@ export async function placeOrder(db: Kysely<DB>, principal: Principal, input: Or
   const funderId = actingOrganisation(principal, 'funder', input.organisationId);
   const vouchersPerBooklet = input.vouchersPerBooklet ?? 10;
   if (!Number.isInteger(input.bookletCount) || input.bookletCount < 1 || input.bookletCount > MAX_BOOKLETS_PER_ORDER) {
-    throw invalid(`Le nombre de carnets doit être un entier entre 1 et ${MAX_BOOKLETS_PER_ORDER.toLocaleString('fr-FR')}.`, 'nombre_carnets');
+    throw invalid(`Le nombre de carnets doit être un entier entre 1 et ${formatNumber(MAX_BOOKLETS_PER_ORDER)}.`, 'nombre_carnets');
   }
   if (!Number.isInteger(vouchersPerBooklet) || vouchersPerBooklet < 1 || vouchersPerBooklet > 50) {
     throw invalid('Un carnet contient entre 1 et 50 chèques.', 'cheques_par_carnet');

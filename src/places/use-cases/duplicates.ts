@@ -117,6 +117,9 @@ const ALREADY_REVIEWED = 'Ce doublon possible a déjà été traité (fiches dis
  */
 async function openPair(db: Kysely<DB>, principal: Principal, pair: { placeId: number; otherPlaceId: number }, lock = false) {
   const [first, second] = ordered(pair);
+  // Decisions on pairs that share a record (A–B, B–C, A–C) lock the same places in different orders, and the merge
+  // also rewrites the records merged before: one decision at a time, or PostgreSQL breaks a deadlock with an error.
+  if (lock) await sql`select pg_advisory_xact_lock(hashtext('places-duplicates'))`.execute(db);
   let pairQuery = db.selectFrom('place_duplicates').select(['place_id', 'other_place_id', 'reason', 'status']).where('place_id', '=', first).where('other_place_id', '=', second);
   if (lock) pairQuery = pairQuery.forUpdate();
   const row = await pairQuery.executeTakeFirst();

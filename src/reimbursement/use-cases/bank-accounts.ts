@@ -84,7 +84,8 @@ export async function refuseBankDetails(db: Kysely<DB>, principal: Principal, ba
     }
     if (account.status !== 'pending') throw conflict('Ces coordonnées bancaires ne sont plus en attente de confirmation.');
     const text = reason.trim();
-    if (!text) throw invalid('Indiquez le motif du refus : la personne qui a saisi ces coordonnées le lira pour les corriger.', 'motif_requis', { field: 'motif' });
+    // A reason made only of invisible characters (zero-width spaces, direction marks) says nothing to its reader.
+    if (!/[\p{L}\p{N}]/u.test(text)) throw invalid('Indiquez le motif du refus : la personne qui a saisi ces coordonnées le lira pour les corriger.', 'motif_requis', { field: 'motif' });
     if (text.length > REFUSAL_REASON_MAX) throw invalid(`Le motif tient en ${REFUSAL_REASON_MAX} caractères au plus.`, 'motif_trop_long', { field: 'motif' });
     await trx.updateTable('bank_accounts').set({ status: 'refused', refused_by: principal.userId, refused_at: new Date(), refusal_reason: text }).where('id', '=', bankAccountId).execute();
     await recordAudit(trx, { actorUserId: principal.userId, organisationId: place.organisation_id, placeId: place.id, action: 'bank_account.refused', details: { bankAccountId, requestedBy: account.requested_by, ibanEnd: account.iban.slice(-4), reason: text } });

@@ -67,6 +67,8 @@ export interface TerritoryIndex {
   /** Most populous first: a scan meets the best candidates of each quality first. */
   entries: Entry[];
   byPostalCode: Map<string, Entry[]>;
+  /** The postal codes, sorted: those starting as typed, by binary search. */
+  postalCodes: string[];
   byInsee: Map<string, Entry>;
   byDepartement: Map<string, Entry>;
   /** Each form → the entries having it: the exact matches without a scan. */
@@ -214,7 +216,7 @@ export function buildTerritoryIndex(territories: Territory[]): TerritoryIndex {
     offset += entry.haystack.length + 1;
   }
   const text = entries.map((entry) => entry.haystack).join('\n');
-  return { entries, byPostalCode, byInsee, byDepartement, byForm, words, wordEntries: words.map((word) => byWord.get(word)!), text, starts, size: entries.length };
+  return { entries, byPostalCode, postalCodes: [...byPostalCode.keys()].sort(), byInsee, byDepartement, byForm, words, wordEntries: words.map((word) => byWord.get(word)!), text, starts, size: entries.length };
 }
 
 export interface ParsedQuery {
@@ -335,10 +337,14 @@ function findByCode(index: TerritoryIndex, query: ParsedQuery, kinds: readonly T
   }
   if (DEPARTEMENT_CODE.test(code)) keep(index.byDepartement.get(code), 'exact', 'departement_code');
   if (/^[0-9]+$/.test(code)) {
-    // Most populous first: the first ones found are the ones to show.
-    for (const entry of index.entries) {
+    // The postal codes starting so, by binary search; their communes most populous first.
+    const starting = new Set<Entry>();
+    for (let i = lowerBound(index.postalCodes, code); i < index.postalCodes.length && index.postalCodes[i]!.startsWith(code); i++) {
+      for (const entry of index.byPostalCode.get(index.postalCodes[i]!)!) starting.add(entry);
+    }
+    for (const entry of [...starting].sort((a, b) => a.position - b.position)) {
       if (found.length >= limit) break;
-      if (entry.territory.postalCodes.some((postal) => postal.startsWith(code))) keep(entry, 'prefix', 'postal_code');
+      keep(entry, 'prefix', 'postal_code');
     }
   }
   return found;
@@ -376,10 +382,17 @@ function upperBound(sorted: Int32Array, value: number): number {
 function markWordMatches(index: TerritoryIndex, variants: Variant[]): Uint8Array {
   const marks = new Uint8Array(index.size);
   for (const variant of variants) {
-    const longest = variant.words.reduce((a, b) => (b.length > a.length ? b : a), '');
-    for (let i = lowerBound(index.words, longest); i < index.words.length && index.words[i]!.startsWith(longest); i++) {
-      for (const position of index.wordEntries[i]!) marks[position] = 1;
+    // Every word typed starts a word of the name: the entries having each, intersected (« l a » is not all the « l »).
+    const words = [...new Set(variant.words)].sort((a, b) => b.length - a.length);
+    let counts: Uint8Array | null = null;
+    for (const [rank, word] of words.entries()) {
+      const next = new Uint8Array(index.size);
+      for (let i = lowerBound(index.words, word); i < index.words.length && index.words[i]!.startsWith(word); i++) {
+        for (const position of index.wordEntries[i]!) if (counts === null || counts[position] === rank) next[position] = rank + 1;
+      }
+      counts = next;
     }
+    if (counts) for (let position = 0; position < index.size; position++) if (counts[position] === words.length) marks[position] = 1;
   }
   return marks;
 }

@@ -116,16 +116,32 @@ describe('printed booklets (pdfkit, poppler and zbar, no database)', () => {
     assert.deepEqual(codes, Array.from({ length: 10 }, (_, i) => formatVoucherCode(makeVoucherCode(SECRET, i + 1))).sort());
   });
 
-  test('printed on worker threads, an order gives the same pages as on one core, and every sampled QR code decodes at 150, 200 and 300 dpi', async () => {
+  test('printed on worker threads, an order gives the same pages as on one core, each QR code on its own voucher, decoded at 150, 200 and 300 dpi', async () => {
     const oneCore = await print('un-coeur.pdf', 30, { workers: 0 });
     const parallel = await print('parallele.pdf', 30, { workers: 2 });
     assert.equal(pages(parallel), 60);
     assert.equal(execFileSync('pdftotext', ['-layout', parallel, '-'], { encoding: 'utf8' }), execFileSync('pdftotext', ['-layout', oneCore, '-'], { encoding: 'utf8' }));
-    for (const booklet of [0, 14, 29]) {
-      const expected = Array.from({ length: 10 }, (_, i) => voucherUrl(PUBLIC_URL, makeVoucherCode(SECRET, booklet * 10 + i + 1))).sort();
-      for (const dpi of [150, 200, 300]) assert.deepEqual(decodePage(parallel, 2 * booklet + 2, dpi), expected, `carnet ${booklet + 1}, ${dpi} dpi`);
+    const urls = (booklet: number) => Array.from({ length: 10 }, (_, i) => voucherUrl(PUBLIC_URL, makeVoucherCode(SECRET, booklet * 10 + i + 1))).sort();
+    for (let booklet = 0; booklet < 30; booklet += 1) {
+      assert.deepEqual(decodePage(parallel, 2 * booklet + 2, 150), urls(booklet), `carnet ${booklet + 1}, 150 dpi`);
     }
-    assert.deepEqual(decodePage(parallel, 59, 150), [`${PUBLIC_URL}/lieux?programme=7`]);
+    for (const booklet of [0, 17, 29]) assert.deepEqual(decodePage(parallel, 2 * booklet + 1, 150), [`${PUBLIC_URL}/lieux?programme=7`], `couverture ${booklet + 1}`);
+    for (const booklet of [0, 29]) {
+      for (const dpi of [200, 300]) assert.deepEqual(decodePage(parallel, 2 * booklet + 2, dpi), urls(booklet), `carnet ${booklet + 1}, ${dpi} dpi`);
+    }
+    // Voucher by voucher: the QR code in a cell holds the code printed in that cell.
+    for (const page of [8, 60]) {
+      for (let slot = 0; slot < 10; slot += 1) {
+        const crop = { x: 24 + (slot % 2) * CELL.width, y: 24 + Math.floor(slot / 2) * CELL.height };
+        const printed = execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-x', String(Math.floor(crop.x)), '-y', String(Math.floor(crop.y)), '-W', String(Math.floor(CELL.width)), '-H', String(Math.floor(CELL.height)), parallel, '-'], { encoding: 'utf8' });
+        const code = /[2-9A-Z]{5}-[2-9A-Z]{5}-[2-9A-Z]{5}/.exec(printed)![0];
+        const scale = 150 / 72;
+        const prefix = path.join(dir, `cellule-${page}-${slot}`);
+        execFileSync('pdftoppm', ['-r', '150', '-f', String(page), '-l', String(page), '-x', String(Math.floor(crop.x * scale)), '-y', String(Math.floor(crop.y * scale)), '-W', String(Math.floor(CELL.width * scale)), '-H', String(Math.floor(CELL.height * scale)), '-png', '-singlefile', parallel, prefix]);
+        const decoded = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', `${prefix}.png`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        assert.equal(decoded, `${PUBLIC_URL}/c/${code}`, `page ${page}, chèque ${slot + 1}`);
+      }
+    }
   });
 
   test('the QR codes drawn as vector rectangles (the measured alternative) decode too', async () => {
