@@ -225,6 +225,11 @@ export const placesPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     const placeId = pathId(request.params, 'Ce lieu n’existe pas.');
     const { raw, extras } = placeInput(request.body);
+    // The choice step shows the form (its programmes): to the place's editors only, as the form itself.
+    const details = await getPlace(db, placeId);
+    if (!canEditPlace(principal, { organisationId: details.place.organisation_id, departementCode: details.departementCode })) {
+      throw forbidden('Vous ne pouvez modifier que les lieux de votre structure, ou ceux de votre territoire si vous êtes un hub.');
+    }
     const communeOutcome = await placeCommune(request.body, raw);
     if (communeOutcome.status === 'ambiguous' || communeOutcome.status === 'none') {
       return formPage(request, reply, { placeId, form: echoForm(request.body), communeOutcome, error: communeOutcome.message }, communeOutcome.status === 'none' ? 422 : 200);

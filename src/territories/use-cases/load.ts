@@ -11,7 +11,17 @@ import { forgetTerritoryIndex } from './resolve.js';
 const sourceDir = fromRoot('src', 'territories', 'data');
 
 type CsvRow = Record<string, string>;
-export type CommuneRow = Insertable<DB['communes']> & { kind: 'commune' | 'arrondissement'; parent_code: string | null; population: number | null };
+export interface CommuneRow {
+  insee_code: string;
+  departement_code: string;
+  name: string;
+  postal_codes: string[];
+  lat: number | null;
+  lng: number | null;
+  population: number | null;
+  kind: 'commune' | 'arrondissement';
+  parent_code: string | null;
+}
 
 /** Which départements' communes this database holds: « * » for all, else their codes (tests keep a few). */
 const SCOPE_KEY = 'territories.departements';

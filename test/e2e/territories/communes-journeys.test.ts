@@ -76,7 +76,7 @@ describe(`commune inputs in Chromium on ${testDatabaseKind}`, () => {
     await list.waitFor();
     assert.equal(await input.getAttribute('aria-expanded'), 'true');
     assert.equal(await input.getAttribute('aria-controls'), await list.getAttribute('id'));
-    const first = page.getByRole('option').first();
+    const first = list.getByRole('option').first();
     assert.match((await first.textContent()) ?? '', /^Saint-Nazaire \(44\)Commune · Loire-Atlantique · 44600/);
     await page.getByRole('status').filter({ hasText: /propositions?\.$/ }).waitFor({ state: 'attached' });
     await assertAccessible(page);

@@ -49,7 +49,7 @@ const FUNDERS_HEIGHT = FOOTER_TOP - FUNDERS_TOP - 1;
 export const voucherUrl = (publicUrl: string, code: string) => `${publicUrl.replace(/\/$/, '')}/c/${formatVoucherCode(code)}`;
 const placesUrl = (publicUrl: string, booklet: PrintableBooklet) => `${publicUrl.replace(/\/$/, '')}/lieux?programme=${booklet.programmeId}`;
 
-const fundersSentence = (booklet: PrintableBooklet) => `Financé par ${frenchList(booklet.funderNames)}.`;
+const fundersSentence = (booklet: PrintableBooklet) => (booklet.funderNames.length ? `Financé par ${frenchList(booklet.funderNames)}.` : '');
 
 /**
  * Paragraphs broken into lines once per document (the same sentences open every booklet of an order) and drawn line
