@@ -124,7 +124,7 @@ export async function benchPlaces(report: (line: string) => void) {
   try {
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db);
-    const communes = await database.db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'lat', 'lng', 'population']).where('lat', 'is not', null).orderBy('insee_code').execute();
+    const communes = await database.db.selectFrom('communes').select(['insee_code', 'name', 'postal_codes', 'lat', 'lng', 'population']).where('lat', 'is not', null).where('kind', '=', 'commune').orderBy('insee_code').execute();
     const { csv: file, distinctHours } = generateFile(communes, PLACE_COUNT);
     // Kept under .bench/ so that the CLI import (with its progress bar) can be tried on a national-size file.
     fs.mkdirSync('.bench', { recursive: true });

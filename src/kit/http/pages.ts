@@ -25,6 +25,8 @@ const answerOf = (body: unknown): string[] => {
 
 /** Where the person lives, to find the places near them: a commune or an arrondissement, by name or postal code. */
 const NEAR_FIELD: CommuneFieldSpec = { name: 'commune', label: 'Votre commune ou code postal', hint: 'par exemple Saint-Nazaire ou 44600', required: true, kinds: COMMUNE_KINDS };
+/** The same field when a professional fills the diagnostic in with the person: the person’s commune, not theirs. */
+const NEAR_FIELD_FOR_PERSON: CommuneFieldSpec = { ...NEAR_FIELD, label: 'Commune ou code postal de la personne' };
 /** The hand-out's commune field, beside the places' one on the same page: its own id. */
 const HANDOUT_RESIDENCE_FIELD: CommuneFieldSpec = { ...RESIDENCE_FIELD, id: 'commune-residence' };
 
@@ -71,7 +73,7 @@ export const kitPages: FastifyPluginAsync = async (app) => {
       ageBands: AGE_BANDS,
       situations: SITUATIONS,
       form: {},
-      nearField: communeFieldView(NEAR_FIELD, { value: extra.nearInput ?? summary.near ?? '', outcome: extra.nearOutcome }),
+      nearField: communeFieldView(view.reader === 'professional' ? NEAR_FIELD_FOR_PERSON : NEAR_FIELD, { value: extra.nearInput ?? summary.near ?? '', outcome: extra.nearOutcome }),
       // The commune of the orientation fills the profile's, as its label (never an INSEE code to type).
       communeField: communeFieldView(HANDOUT_RESIDENCE_FIELD, {
         value: extra.form !== undefined ? field(extra.form, 'commune') : summary.orientation?.origin.communeCode ? summary.orientation.origin.label : '',

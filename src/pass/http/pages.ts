@@ -386,7 +386,7 @@ export const passPages: FastifyPluginAsync = async (app) => {
           situation: field(request.body, 'situation'),
           diagnosticLevel: level ? Number(level) : null,
         });
-        return redirectWithFlash(reply, '/carnets', `Carnet ${handed.number} remis : ${plural(handed.voucherCount, 'chèque utilisable', 'chèques utilisables')}.`);
+        return redirectWithFlash(reply, '/carnets', `Carnet ${formatBookletNumber(handed.number)} remis : ${plural(handed.voucherCount, 'chèque utilisable', 'chèques utilisables')}.`);
       },
       ({ message: error, status }) => bookletsPage(request, reply, { error, form: request.body }, status),
     );

@@ -4,7 +4,7 @@ import type { Principal } from '../../accounts/domain/principal.js';
 import type { DB } from '../../db/schema.js';
 import { recordAudit } from '../../shared/audit.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from '../../shared/errors.js';
-import { bookletPin, normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
+import { bookletPin, formatBookletNumber, normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
 import { canUnlockBooklet } from '../domain/policies.js';
 
 /** Wrong PINs a booklet takes, whatever the client sending them, before it is locked. */
@@ -85,7 +85,7 @@ export async function unlockBooklet(db: Kysely<DB>, principal: Principal, number
     if (!canUnlockBooklet(principal, facts)) {
       throw forbidden('Seuls la structure à qui ce carnet a été attribué et le financeur de sa commande peuvent le débloquer.', 'deblocage_interdit');
     }
-    if (!booklet.locked_at) throw conflict(`Le carnet ${booklet.number} n’est pas bloqué.`, 'carnet_non_bloque');
+    if (!booklet.locked_at) throw conflict(`Le carnet ${formatBookletNumber(booklet.number)} n’est pas bloqué.`, 'carnet_non_bloque');
     await trx.updateTable('booklets').set({ locked_at: null, pin_failures: 0 }).where('id', '=', booklet.id).execute();
     const actingFor = principal.memberships.find((m) => m.organisationId === booklet.allocated_organisation_id || m.organisationId === order.funder_organisation_id);
     await recordAudit(trx, {

@@ -5,7 +5,7 @@ import { recordAudit } from '../../shared/audit.js';
 import { isUuid } from '../../shared/uuid.js';
 import { conflict, forbidden, invalid, notFound } from '../../shared/errors.js';
 import { AGE_BANDS, profileValue, SITUATIONS } from '../domain/profile.js';
-import { normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
+import { formatBookletNumber, normaliseBookletNumber, parseBookletNumber } from '../domain/booklet-number.js';
 import { getOrder, lockOrder } from './orders.js';
 import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
 import { readPage } from '../../shared/paged-query.js';
@@ -222,7 +222,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
       .where('id', '=', booklet.id)
       .where('handed_at', 'is', null)
       .executeTakeFirst();
-    if (claimed.numUpdatedRows === 0n) throw conflict(`Le carnet ${booklet.number} a déjà été remis.`, 'carnet_deja_remis');
+    if (claimed.numUpdatedRows === 0n) throw conflict(`Le carnet ${formatBookletNumber(booklet.number)} a déjà été remis.`, 'carnet_deja_remis');
     const moved = await trx
       .updateTable('vouchers')
       .set({ status: 'handed' })
@@ -231,7 +231,7 @@ export async function handBooklet(db: Kysely<DB>, principal: Principal, bookletN
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
     const count = Number(moved.numUpdatedRows);
-    if (count === 0) throw conflict(`Le carnet ${booklet.number} n’a plus de chèque valable.`, 'carnet_vide');
+    if (count === 0) throw conflict(`Le carnet ${formatBookletNumber(booklet.number)} n’a plus de chèque valable.`, 'carnet_vide');
     await recordAudit(trx, {
       actorUserId: principal.userId,
       organisationId: booklet.allocated_organisation_id,

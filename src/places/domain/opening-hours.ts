@@ -26,7 +26,23 @@ export function parisWallClock(instant: Date): Date {
 const PARSE_CACHE_SIZE = 5000;
 const parsed = new Map<string, OpeningHours | null>();
 
+/**
+ * The library's work on a value grows with its time ranges, faster than their number (1 200 ranges in a day cost
+ * minutes per page, ranges past midnight that overlap into « always open » seconds): a value is read only within
+ * these bounds, far above real ones (every day with two ranges and « PH off » is 190 characters and 28 times). A
+ * value beyond them is refused on every write (validation) and, stored before, never evaluated.
+ */
+export const MAX_OPENING_HOURS_LENGTH = 1000;
+export const MAX_OPENING_HOURS_TIMES = 48;
+
+function boundsError(hours: string): string | null {
+  if (hours.length > MAX_OPENING_HOURS_LENGTH) return `horaires trop longs : ${MAX_OPENING_HOURS_LENGTH} caractères au plus`;
+  if ((hours.match(/\d{1,2}:\d{2}/g)?.length ?? 0) > MAX_OPENING_HOURS_TIMES) return `horaires trop détaillés : ${MAX_OPENING_HOURS_TIMES} heures au plus (par exemple deux plages par jour, chaque jour de la semaine)`;
+  return null;
+}
+
 function parse(hours: string): OpeningHours | null {
+  if (boundsError(hours)) return null;
   const cached = parsed.get(hours);
   if (cached !== undefined) {
     parsed.delete(hours);
@@ -46,6 +62,8 @@ function parse(hours: string): OpeningHours | null {
 
 /** null when the value follows the OSM opening_hours syntax; otherwise the reason, in French. */
 export function openingHoursError(hours: string): string | null {
+  const bounds = boundsError(hours);
+  if (bounds) return bounds;
   if (parse(hours)) return null;
   return `horaires illisibles : la syntaxe OpenStreetMap « opening_hours » est attendue, par exemple « Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00 »`;
 }
@@ -81,10 +99,28 @@ export interface OpeningState {
   text: string;
 }
 
+/**
+ * What a value says at a minute (what pages show is to the minute) or on a day, kept for the values seen most recently:
+ * even within the bounds above, a value can cost the library a tenth of a second, and a search evaluates every
+ * place it lists, at every request.
+ */
+const evaluated = new Map<string, unknown>();
+function remembered<T>(key: string, compute: () => T): T {
+  if (evaluated.has(key)) return evaluated.get(key) as T;
+  const value = compute();
+  evaluated.set(key, value);
+  if (evaluated.size > PARSE_CACHE_SIZE) evaluated.delete(evaluated.keys().next().value!);
+  return value;
+}
+
 /** Whether a place is open at an instant, and when that changes, in plain French. null without valid hours. */
 export function openingState(hours: string | null, instant: Date): OpeningState | null {
-  const oh = hours ? parse(hours) : null;
-  if (!oh) return null;
+  if (!hours || !parse(hours)) return null;
+  const state = remembered(`state\n${Math.floor(instant.getTime() / 60_000)}\n${hours}`, () => computeOpeningState(parse(hours)!, instant));
+  return { ...state };
+}
+
+function computeOpeningState(oh: OpeningHours, instant: Date): OpeningState {
   const now = parisWallClock(instant);
   const open = oh.getState(now);
   const next = oh.getNextChange(now, addDays(now, 366));
@@ -100,9 +136,13 @@ export interface DaySchedule {
 
 /** Monday to Sunday of the current week, each day's opening intervals in French ("9 h – 12 h, 14 h – 17 h"). */
 export function weekSchedule(hours: string | null, instant: Date): DaySchedule[] | null {
-  const oh = hours ? parse(hours) : null;
-  if (!oh) return null;
+  if (!hours || !parse(hours)) return null;
   const now = parisWallClock(instant);
+  const week = remembered(`week\n${now.getFullYear()}-${now.getMonth()}-${now.getDate()}\n${hours}`, () => computeWeekSchedule(parse(hours)!, now));
+  return week.map((day) => ({ ...day }));
+}
+
+function computeWeekSchedule(oh: OpeningHours, now: Date): DaySchedule[] {
   const monday = addDays(startOfDay(now), -((now.getDay() + 6) % 7));
   return WEEK_ORDER.map((weekday, index) => {
     const day = addDays(monday, index);

@@ -134,7 +134,7 @@ export function validateStandardRow(raw: Record<string, unknown>, options: Valid
 
   const phoneText = text(raw, 'telephone');
   const phone = phoneText === null ? null : normalisePhone(phoneText);
-  if (phone !== null && !PHONE.test(phone)) errors.push({ field: 'telephone', reason: `« ${phoneText} » n’est pas un numéro de téléphone (format international, par exemple +33240000000)` });
+  if (phone !== null && !PHONE.test(phone)) errors.push({ field: 'telephone', reason: `« ${phoneText} » n’est pas un numéro de téléphone (10 chiffres, par exemple 02 40 00 00 00, ou au format international, par exemple +33 2 40 00 00 00)` });
 
   const emails = list(raw, 'courriels');
   for (const email of emails) if (!EMAIL.test(email)) errors.push({ field: 'courriels', reason: `« ${email} » n’est pas une adresse électronique` });

@@ -23,10 +23,19 @@ export interface PlaceDetails {
   label: LabelSummary | null;
 }
 
+/** The standard's columns as the place form names them, for the summary a person reads above the form. */
+const FIELD_NAMES: Record<string, string> = {
+  nom: 'nom du lieu', pivot: 'SIRET', adresse: 'adresse', complement_adresse: 'complément d’adresse', code_postal: 'code postal',
+  code_insee: 'commune', telephone: 'téléphone', site_web: 'sites web', prise_rdv: 'lien de prise de rendez-vous',
+  presentation_resume: 'présentation en une phrase', presentation_detail: 'présentation détaillée', fiche_acces_libre: 'fiche Accès libre',
+  publics_specifiquement_adresses: 'publics accueillis', prise_en_charge_specifique: 'accompagnements adaptés', frais_a_charge: 'prix',
+  modalites_acces: 'comment venir', modalites_accompagnement: 'modes d’accompagnement',
+};
+
 /** A form's input rejected field by field: the page shows each reason beside its field. */
 export class PlaceValidationError extends DomainError {
   constructor(public readonly fieldErrors: FieldError[]) {
-    super('invalid', 'lieu_invalide', `Le lieu n’est pas enregistré : ${fieldErrors.map((e) => `${e.field} : ${e.reason}`).join(' ; ')}.`, { errors: fieldErrors });
+    super('invalid', 'lieu_invalide', `Le lieu n’est pas enregistré : ${fieldErrors.map((e) => `${FIELD_NAMES[e.field] ?? e.field} : ${e.reason}`).join(' ; ')}.`, { errors: fieldErrors });
   }
 }
 

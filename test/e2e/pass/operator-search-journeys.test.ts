@@ -91,7 +91,7 @@ describe(`the operator’s search of a voucher or a booklet, and the lists with 
 
     await page.goto(`${baseUrl}/admin/rapports`);
     await assertAccessible(page);
-    await page.getByRole('link', { name: 'Voir le rapport de Département de Loire-Atlantique' }).click();
+    await page.getByRole('link', { name: 'Voir le rapport du Département de Loire-Atlantique' }).click();
     await page.getByRole('heading', { level: 1, name: /Département de Loire-Atlantique/ }).waitFor();
     await page.context().close();
   });

@@ -170,7 +170,7 @@ describe(`operators’ lists of the pass (counts, filters, pages) and the operat
     assert.match(countOf(body), /^\d+ financeurs$/);
     const state = decode(await page(world.admin, '/admin/rapports?nom=%C3%A9tat'));
     assert.equal(countOf(state), '1 financeur avec ces filtres');
-    assert.match(state, new RegExp(`href="/financeurs/${world.state.organisationId}/rapport" aria-label="Voir le rapport d’État[^"]*">Voir le rapport`));
+    assert.match(state, new RegExp(`href="/financeurs/${world.state.organisationId}/rapport" aria-label="Voir le rapport de l’État[^"]*">Voir le rapport`));
     // The link works for the operator.
     assert.equal((await get(world.admin, `/financeurs/${world.state.organisationId}/rapport`)).statusCode, 200);
   });

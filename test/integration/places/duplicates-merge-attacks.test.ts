@@ -89,7 +89,7 @@ describe(`attacks on the duplicates merge on ${testDatabaseKind}`, () => {
     const page = await pageClient(app, platform.db, hub.principal.userId);
     const before = await fingerprint();
     // The record kept, or a field's value, taken from place B (not in the pair): refused with the form again.
-    for (const form of [{ conserver: String(world.placeB) }, { conserver: String(kept), champ_structure: String(world.placeB) }, { conserver: String(kept), champ_adresse: String(world.placeOutside) }]) {
+    for (const form of [{ conserver: String(world.placeB) }, { conserver: String(kept), champ_structure: String(world.placeB) }, { conserver: String(kept), champ_adresse: String(world.placeOutside) }] as Record<string, string>[]) {
       const response = await page.post(pair.url, form);
       assert.equal(response.statusCode, 422, `${JSON.stringify(form)} : ${response.statusCode}`);
     }

@@ -103,6 +103,38 @@ describe(`attacks on the place form and the hours preview on ${testDatabaseKind}
     assert.ok((await app.inject({ method: 'POST', url: '/api/v1/opening-hours/preview', headers: { 'content-type': 'text/plain' }, payload: 'x' })).statusCode < 500);
   });
 
+  test('opening hours too heavy to read (hundreds of ranges in a day) are refused at every door, and a stored one never stalls a public page', async () => {
+    const hhmm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    // Valid OSM syntax, each costing the library seconds per page: many ranges in every day, and ranges past midnight
+    // that overlap into « always open » (the next change is then looked for over a whole year).
+    const manyRanges = `Mo-Su ${Array.from({ length: 1200 }, (_, i) => `${hhmm(i)}-${hhmm(i)}`).join(',')}`;
+    const wrapping = `Mo-Su ${Array.from({ length: 100 }, (_, i) => `${hhmm(i * 14 + 5)}-${hhmm(i * 14 + 3)}`).join(',')}`;
+    const page = await pageClient(app, platform.db, world.mediatorA.principal.userId);
+    const before = await fingerprint();
+    for (const horaires of [manyRanges, wrapping, `${'Mo-Fr 09:00-12:00; '.repeat(20_000)}Sa 09:00-12:00`]) {
+      const form = await page.post(`/lieux/${world.placeA}/modifier`, { nom: 'Nom changé', adresse: '1 rue de test', code_postal: '44000', commune: 'Nantes', services: [TEST_SERVICE], horaires_mode: 'expert', horaires });
+      assert.equal(form.statusCode, 422, `${horaires.length} caractères : ${form.statusCode}`);
+      assert.match(form.body, /horaires/);
+      const api = await app.inject({ method: 'PATCH', url: `/api/v1/places/${world.placeA}`, headers: { authorization: `Bearer ${world.mediatorA.token}` }, payload: { changes: { horaires } } });
+      assert.equal(api.statusCode, 422, api.body.slice(0, 200));
+    }
+    assert.equal(await fingerprint(), before, 'rien n’a été enregistré');
+    // Stored before this rule (an old import): the sheet, its API and the search answer at once, without the week.
+    await platform.db.updateTable('places').set({ opening_hours: manyRanges }).where('id', '=', world.placeA).execute();
+    await platform.db.updateTable('places').set({ opening_hours: wrapping }).where('id', '=', world.placeB).execute();
+    try {
+      for (const url of [`/lieux/${world.placeA}`, `/api/v1/places/${world.placeA}`, `/lieux/${world.placeB}`, '/api/v1/places?near=44109&radiusKm=100', '/lieux?near=Nantes']) {
+        const started = performance.now();
+        const response = await app.inject({ url });
+        const elapsed = performance.now() - started;
+        assert.equal(response.statusCode, 200, `${url} : ${response.body.slice(0, 200)}`);
+        assert.ok(elapsed < 1500, `${url} : ${Math.round(elapsed)} ms`);
+      }
+    } finally {
+      await platform.db.updateTable('places').set({ opening_hours: null }).where('id', 'in', [world.placeA, world.placeB]).execute();
+    }
+  });
+
   test('programme ids of another territory, of nothing, or not numbers: the place is neither created nor changed', async () => {
     const page = await pageClient(app, platform.db, world.mediatorA.principal.userId);
     const place = { nom: 'Espace des attaques', adresse: '4 rue des Attaques', code_postal: '44000', commune: 'Nantes', services: [TEST_SERVICE] };
