@@ -76,7 +76,7 @@ test('a programme needs a territory and co-funders whose shares make 100 %', () 
   const base = { name: 'P', departementCodes: ['44'], cofunders: [{ organisationId: 1, shareBp: 2500 }, { organisationId: 2, shareBp: 7500 }] };
   assert.doesNotThrow(() => validateProgrammeInput(base));
   assert.throws(() => validateProgrammeInput({ ...base, departementCodes: [] }), /au moins un département/);
-  assert.throws(() => validateProgrammeInput({ ...base, cofunders: [{ organisationId: 1, shareBp: 2500 }] }), /100 %/);
+  assert.throws(() => validateProgrammeInput({ ...base, cofunders: [{ organisationId: 1, shareBp: 2500 }] }), /100\u202f% au total \(actuellement 25\u202f%\)/);
   assert.throws(() => validateProgrammeInput({ ...base, cofunders: [{ organisationId: 1, shareBp: 5000 }, { organisationId: 1, shareBp: 5000 }] }), /qu’une fois/);
   assert.throws(() => validateProgrammeInput({ ...base, eligibleServices: ['Jongler'] }), /Service inconnu/);
 });
@@ -97,7 +97,7 @@ test('each redemption refusal has its own status and French message', () => {
   assert.deepEqual(used.details, { redeemedAt: now.toISOString(), placeName: 'Médiathèque' });
   const expired = explainRefusal(facts(['cheque_expire'], { expiresAt: now }));
   assert.deepEqual(statusOf(expired), [410, 'cheque_expire']);
-  assert.match(expired.message, /expiré le 1 juin 2026/);
+  assert.match(expired.message, /expiré le 1er juin 2026/);
   assert.deepEqual(statusOf(explainRefusal(facts(['cheque_annule', 'cheque_expire', 'cheque_non_remis']))), [410, 'cheque_annule']);
   assert.deepEqual(statusOf(explainRefusal(facts(['lieu_non_autorise', 'lieu_inactif', 'hors_territoire']))), [403, 'lieu_non_autorise']);
   assert.deepEqual(statusOf(explainRefusal(facts(['lieu_inactif']))), [403, 'lieu_inactif']);
