@@ -1,3 +1,4 @@
+import { formatBookletNumber } from '../../../src/pass/domain/booklet-number.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -109,7 +110,7 @@ describe(`Post/Redirect/Get, forms that keep what was typed, confirmations, on $
     const booklet = await platform.db.selectFrom('booklets').select('number').where('order_id', '=', orderId).where('allocated_organisation_id', 'is not', null).executeTakeFirstOrThrow();
     const prescriber = await browser(world.prescriber);
     const handed = await prescriber.post('/carnets/remise', { numero: booklet.number, ageBand: '60-74', communeCode: '44109', situation: 'retiree', diagnosticLevel: '1' });
-    await assertPrg(prescriber, handed, '/carnets', `Carnet ${booklet.number} remis : 10\u00a0chèques utilisables.`);
+    await assertPrg(prescriber, handed, '/carnets', `Carnet ${formatBookletNumber(booklet.number)} remis : 10\u00a0chèques utilisables.`);
   });
 
   test('a redemption, an accompaniment, an organisation change, bank details and a label decision redirect with their message', async () => {
