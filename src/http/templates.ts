@@ -6,11 +6,10 @@ import { ACCESSIBILITY_STATUS } from '../accounts/domain/public-service.js';
 import { formatBookletNumber } from '../pass/domain/booklet-number.js';
 import { SITUATIONS } from '../pass/domain/profile.js';
 import { VOUCHER_STATUS_LABELS } from '../pass/domain/voucher-labels.js';
-import { formatEuros, formatNumber, formatPercent, plural, pluralCapitalised, elide, ofInstitution, ofName, ordinal } from '../shared/french.js';
-import { frenchDay } from '../shared/dates.js';
+import { formatEuros, formatNumber, formatPercent, plural, pluralCapitalised, elide, ofInstitution, ofName, ordinal, withArticle, withPreposition } from '../shared/french.js';
+import { frenchDateTime, frenchDay } from '../shared/dates.js';
 import { formatDistance } from '../places/domain/geo.js';
 
-const dateTimeFr = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 
 const LABEL_ACTIONS: Record<string, string> = {
   'label.applied': 'Demande de label',
@@ -32,7 +31,7 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   env.addGlobal('service', { name: config.serviceName, operator: config.operatorName, stateBranding: config.stateBranding, accessibilityStatus: ACCESSIBILITY_STATUS });
   env.addFilter('euros', (cents: number) => formatEuros(Number(cents)));
   env.addFilter('date', (value: Date | string | null) => (value ? frenchDay(value) : '—'));
-  env.addFilter('datetime', (value: Date | string | null) => (value ? dateTimeFr.format(new Date(value)) : '—'));
+  env.addFilter('datetime', (value: Date | string | null) => (value ? frenchDateTime(value) : '—'));
   env.addFilter('booklet', (value: string) => formatBookletNumber(value));
   env.addFilter('role', (value: keyof typeof ROLE_LABELS) => ROLE_LABELS[value] ?? value);
   env.addFilter('orderStatus', (value: string) => ORDER_STATUS_LABELS[value] ?? value);
@@ -52,6 +51,9 @@ export function configureTemplates(env: nunjucks.Environment, config: Config): v
   env.addFilter('ofInstitution', (name: string) => ofInstitution(String(name ?? '')));
   // A flash or alert message as safe HTML: the text escaped, then its web addresses made clickable links.
   env.addFilter('linkify', (text: string) => new nunjucksRuntime.SafeString(linkify(String(text ?? ''))));
+  // {{ name | withArticle }} → « la Médiathèque … »; {{ name | preposition('à') }} → « au Centre social … ».
+  env.addFilter('withArticle', (name: string) => withArticle(String(name ?? '')));
+  env.addFilter('preposition', (name: string, preposition: 'de' | 'à' | 'par') => withPreposition(preposition, String(name ?? '')));
   env.addFilter('ordinal', (value: number, feminine?: boolean) => ordinal(Number(value), Boolean(feminine)));
 }
 

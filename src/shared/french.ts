@@ -56,6 +56,9 @@ export function plural(
   return `${formatNumber(count)}${NBSP}${Math.abs(count) >= 2 ? pluralForm : singular}`;
 }
 
+/** The first letter in capitals, for a name or a phrase that opens a sentence: « la Médiathèque » → « La Médiathèque ». */
+export const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The same, capitalised for the start of a sentence or a heading: « Aucun lieu », « 3 lieux ». */
 export function pluralCapitalised(...args: Parameters<typeof plural>): string {
   const text = plural(...args);
@@ -111,7 +114,7 @@ const INSTITUTION_NOUNS: Record<string, 'm' | 'f'> = Object.fromEntries([
     'fablab', 'campus', 'musée', 'ccas', 'cias', 'gip', 'groupe', 'réseau', 'hub', 'opérateur', 'ministère'].map((w) => [w, 'm' as const]),
   ...['agence', 'association', 'université', 'union', 'maison', 'médiathèque', 'bibliothèque', 'mairie', 'mission', 'caisse', 'caf', 'cpam',
     'msa', 'fédération', 'communauté', 'région', 'préfecture', 'ville', 'métropole', 'commune', 'cité', 'fondation', 'ludothèque', 'régie',
-    'chambre', 'direction', 'délégation', 'permanence', 'structure', 'coopérative', 'anct'].map((w) => [w, 'f' as const]),
+    'chambre', 'direction', 'délégation', 'permanence', 'structure', 'coopérative', 'anct', 'république'].map((w) => [w, 'f' as const]),
 ]);
 
 /**
@@ -122,12 +125,41 @@ const INSTITUTION_NOUNS: Record<string, 'm' | 'f'> = Object.fromEntries([
  * `ofName` does: « de Nantes », « d’Orvault », « du Rhône » (Le Rhône), « de la Poste » (La Poste).
  */
 export function ofInstitution(name: string): string {
+  return withPreposition('de', name);
+}
+
+/**
+ * The name as it stands in running text, with its definite article when it opens with a common noun
+ * (INSTITUTION_NOUNS): « l’État — ANCT », « le Centre social Malakoff », « la Médiathèque Jacques Demy »; a
+ * proper name or a name carrying its own article stays as written (« Nantes », « La Poste »).
+ */
+export function withArticle(name: string): string {
   const trimmed = name.trim();
   const first = trimmed.split(/[\s'’—–,(]/)[0]?.toLowerCase() ?? '';
   const gender = INSTITUTION_NOUNS[first];
-  if (!gender) return ofName(trimmed);
-  if (elides(trimmed)) return `de l’${trimmed}`;
-  return gender === 'm' ? `du ${trimmed}` : `de la ${trimmed}`;
+  if (!gender) return trimmed;
+  if (elides(trimmed)) return `l’${trimmed}`;
+  return `${gender === 'm' ? 'le' : 'la'} ${trimmed}`;
+}
+
+/**
+ * « de », « à » or « par » before a name, with the article and its contractions: de + le → du, de + les → des,
+ * à + le → au, à + les → aux, de before a vowel → d’ (« d’Orvault »): withPreposition('à', 'Médiathèque Jacques
+ * Demy') → « à la Médiathèque Jacques Demy », withPreposition('à', 'Centre social') → « au Centre social »,
+ * withPreposition('par', 'République française') → « par la République française », withPreposition('de', 'Le
+ * Mans') → « du Mans ».
+ */
+export function withPreposition(preposition: 'de' | 'à' | 'par', name: string): string {
+  const text = withArticle(name);
+  const article = text.match(/^(Les|Le|La|les|le|la)\s+(.*)$/) ?? text.match(/^([Ll]['’])(.*)$/);
+  if (article) {
+    const [, art, rest] = article;
+    const lower = art!.toLowerCase().replace('\'', '’');
+    if (lower === 'le' && preposition !== 'par') return `${preposition === 'de' ? 'du' : 'au'} ${rest}`;
+    if (lower === 'les' && preposition !== 'par') return `${preposition === 'de' ? 'des' : 'aux'} ${rest}`;
+    return lower === 'l’' ? `${preposition} l’${rest}` : `${preposition} ${lower} ${rest}`;
+  }
+  return preposition === 'de' ? elide('de', text) : `${preposition} ${text}`;
 }
 
 /** Day of month in French: 1 → « 1er », 2 → « 2 ». */

@@ -1,5 +1,5 @@
 import type { MailMessage } from '../../shared/mailer.js';
-import { plural, pluralCapitalised } from '../../shared/french.js';
+import { capitalise, plural, pluralCapitalised, withArticle, withPreposition } from '../../shared/french.js';
 import type { NotificationKind } from '../domain/kinds.js';
 
 /** What the texts need, read from the journal row and the tables when the event is recorded. */
@@ -30,13 +30,13 @@ export function describe(text: EventText): Described {
     case 'label_application':
       return {
         subject: `Demande de label à examiner : ${text.placeName}`,
-        body: `${text.placeName} (${text.commune}) demande le label. La demande attend la décision du hub du territoire ou de l’administration nationale.`,
+        body: `${capitalise(withArticle(text.placeName))} (${text.commune}) demande le label. La demande attend la décision du hub du territoire ou de l’administration nationale.`,
         link: `/labels/${text.labelId}`,
       };
     case 'bank_details':
       return {
         subject: `Coordonnées bancaires à confirmer : ${text.placeName}`,
-        body: `${text.enteredBy} a saisi de nouvelles coordonnées bancaires pour ${text.placeName} (${text.commune}). Aucun remboursement n’y sera versé avant qu’une deuxième personne les vérifie sur le RIB et les confirme.`,
+        body: `${text.enteredBy} a saisi de nouvelles coordonnées bancaires pour ${withArticle(text.placeName)} (${text.commune}). Aucun remboursement n’y sera versé avant qu’une deuxième personne les vérifie sur le RIB et les confirme.`,
         link: `/lieux/${text.placeId}/banque`,
       };
     case 'order_paid': {
@@ -50,8 +50,8 @@ export function describe(text: EventText): Described {
     case 'booklets_allocated': {
       const many = text.bookletCount > 1;
       return {
-        subject: `${pluralCapitalised(text.bookletCount, 'carnet')} ${many ? 'attribués' : 'attribué'} à ${text.recipientName}`,
-        body: `${text.funderName} a attribué ${plural(text.bookletCount, 'carnet')} du programme « ${text.programmeName} » (commande n° ${text.orderId}) à ${text.recipientName} : ${many ? 'ils peuvent être remis' : 'il peut être remis'} aux personnes accompagnées.`,
+        subject: `${pluralCapitalised(text.bookletCount, 'carnet')} ${many ? 'attribués' : 'attribué'} ${withPreposition('à', text.recipientName)}`,
+        body: `${capitalise(withArticle(text.funderName))} a attribué ${plural(text.bookletCount, 'carnet')} du programme « ${text.programmeName} » (commande n° ${text.orderId}) ${withPreposition('à', text.recipientName)} : ${many ? 'ils peuvent être remis' : 'il peut être remis'} aux personnes accompagnées.`,
         link: '/carnets',
       };
     }

@@ -75,3 +75,21 @@ test('« de » before an organisation or a place: the article its first word tak
   assert.equal(ofInstitution('Le Rhône'), 'du Rhône');
   assert.equal(ofInstitution('Emmaüs Connect'), 'd’Emmaüs Connect');
 });
+
+test('articles and prepositions before the names of organisations and places', async () => {
+  const { withArticle, withPreposition } = await import('../../../src/shared/french.js');
+  const { frenchDateTime } = await import('../../../src/shared/dates.js');
+  assert.equal(withArticle('Médiathèque Jacques Demy'), 'la Médiathèque Jacques Demy');
+  assert.equal(withArticle('Nantes'), 'Nantes');
+  assert.equal(withPreposition('à', 'Médiathèque Jacques Demy'), 'à la Médiathèque Jacques Demy');
+  assert.equal(withPreposition('à', 'Centre social Malakoff'), 'au Centre social Malakoff');
+  assert.equal(withPreposition('à', 'Espace Lumière'), 'à l’Espace Lumière');
+  assert.equal(withPreposition('à', 'CAF de Loire-Atlantique'), 'à la CAF de Loire-Atlantique');
+  assert.equal(withPreposition('par', 'République française'), 'par la République française');
+  assert.equal(withPreposition('de', 'Le Mans'), 'du Mans');
+  assert.equal(withPreposition('à', 'Les Herbiers'), 'aux Herbiers');
+  assert.equal(withPreposition('de', 'Orvault'), 'd’Orvault');
+  assert.equal(withPreposition('de', 'Département de Loire-Atlantique'), 'du Département de Loire-Atlantique');
+  assert.equal(frenchDateTime(new Date('2026-12-03T15:28:00Z')), '3 décembre 2026 à 16\u00a0h\u00a028');
+  assert.equal(frenchDateTime(new Date('2027-03-01T08:05:00Z')), '1er mars 2027 à 9\u00a0h\u00a005');
+});
