@@ -3,7 +3,7 @@ import { requirePagePrincipal } from '../../http/auth.js';
 import { redirectWithFlash } from '../../http/flash.js';
 import { pathId } from '../../http/ids.js';
 import { renderPage } from '../../http/page.js';
-import { inboxOf, markAllNotificationsRead, markNotificationRead } from '../use-cases/inbox.js';
+import { inboxOf, markAllNotificationsRead, markNotificationRead, openNotification } from '../use-cases/inbox.js';
 
 export const notificationsPages: FastifyPluginAsync = async (app) => {
   const { db } = app.platform;
@@ -21,6 +21,14 @@ export const notificationsPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     await markNotificationRead(db, principal, pathId(request.params, 'Cette notification n’existe pas.'));
     return redirectWithFlash(reply, '/notifications', 'Notification marquée comme lue.');
+  });
+
+  // Following an unread information from the inbox marks it read on the way (a form: no state change on a GET).
+  app.post('/notifications/:id/ouverture', async (request, reply) => {
+    const principal = requirePagePrincipal(request, reply);
+    if (!principal) return reply;
+    const link = await openNotification(db, principal, pathId(request.params, 'Cette notification n’existe pas.'));
+    return reply.redirect(link, 303);
   });
 
   app.post('/notifications/lues', async (request, reply) => {

@@ -207,6 +207,16 @@ export async function markNotificationRead(db: Kysely<DB>, principal: Principal,
   if (!row) throw notFound('Cette notification n’existe pas.', 'notification_inconnue');
 }
 
+/**
+ * Opens one of the person's informations: marks it read and gives back the page that acts on it (the link stored with
+ * the event, never one sent by the browser, so the redirect cannot be pointed elsewhere).
+ */
+export async function openNotification(db: Kysely<DB>, principal: Principal, eventId: number): Promise<string> {
+  await markNotificationRead(db, principal, eventId);
+  const event = await db.selectFrom('notification_events').select('link').where('id', '=', eventId).executeTakeFirstOrThrow();
+  return event.link.startsWith('/') && !event.link.startsWith('//') ? event.link : '/notifications';
+}
+
 /** Marks all of the person's notifications read; returns how many were unread. */
 export async function markAllNotificationsRead(db: Kysely<DB>, principal: Principal): Promise<number> {
   const result = await db

@@ -508,6 +508,8 @@ describe(`access matrix: every route × every foreign role on ${testDatabaseKind
       for (const id of [...ids, 999_999]) {
         const marked = await app.inject({ method: 'POST', url: `/notifications/${id}/lue`, headers: { cookie: who.cookie }, payload: { _csrf: who.csrf } });
         assert.equal(marked.statusCode, who.actor ? 404 : 401, `${actor} POST /notifications/${id}/lue`);
+        const opened = await app.inject({ method: 'POST', url: `/notifications/${id}/ouverture`, headers: { cookie: who.cookie }, payload: { _csrf: who.csrf } });
+        assert.equal(opened.statusCode, who.actor ? 404 : 401, `${actor} POST /notifications/${id}/ouverture`);
         const api = await app.inject({ method: 'POST', url: `/api/v1/notifications/${id}/read`, headers: bearer });
         assert.equal(api.statusCode, who.actor ? 404 : 401, `${actor} POST /api/v1/notifications/${id}/read`);
       }

@@ -277,5 +277,25 @@ describe(`notifications on ${testDatabaseKind}`, () => {
       const badId = await app.inject({ method: 'POST', url: '/api/v1/notifications/abc/read', headers: { authorization: `Bearer ${world.prescriber.token}` } });
       assert.equal(badId.statusCode, 400);
     });
+
+    test('following an unread information from the inbox marks it read and leads to the page that acts on it', async () => {
+      const { cookie } = await page(world.funder.principal, '/notifications');
+      await markAllNotificationsRead(platform.db, world.funder.principal);
+      await platform.db.updateTable('notification_deliveries').set({ read_at: null }).where('user_id', '=', world.funder.principal.userId).execute();
+      const unreadBefore = (await notificationCount(platform.db, world.funder.principal)).unread;
+      const item = (await inboxOf(platform.db, world.funder.principal)).info.find((i) => !i.readAt)!;
+      assert.ok(item, 'une information non lue');
+      const listed = await app.inject({ url: '/notifications', headers: { cookie } });
+      assert.match(listed.body, new RegExp(`action="/notifications/${item.id}/ouverture"`));
+      const { csrf, cookie: withCsrf } = await csrfOf(cookie);
+      const opened = await app.inject({ method: 'POST', url: `/notifications/${item.id}/ouverture`, headers: { cookie: withCsrf }, payload: { _csrf: csrf } });
+      assert.equal(opened.statusCode, 303);
+      assert.equal(opened.headers.location, item.link);
+      assert.equal((await notificationCount(platform.db, world.funder.principal)).unread, unreadBefore - 1);
+      const intruder = await page(world.otherFunder.principal, '/notifications');
+      const intruderCsrf = await csrfOf(intruder.cookie);
+      const refused = await app.inject({ method: 'POST', url: `/notifications/${item.id}/ouverture`, headers: { cookie: intruderCsrf.cookie }, payload: { _csrf: intruderCsrf.csrf } });
+      assert.equal(refused.statusCode, 404);
+    });
   });
 });
