@@ -10,6 +10,7 @@ import * as notifications from './migrations/008_notifications.js';
 import * as mergesAndRefusals from './migrations/009_merges_and_refusals.js';
 import * as apiTokens from './migrations/010_api_tokens.js';
 import * as diagnosticSteps from './migrations/012_diagnostic_steps.js';
+import * as decisionNotifications from './migrations/013_decision_notifications.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '009_merges_and_refusals': mergesAndRefusals,
   '010_api_tokens': apiTokens,
   '012_diagnostic_steps': diagnosticSteps,
+  '013_decision_notifications': decisionNotifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -152,7 +152,7 @@ export interface DB {
   notification_events: {
     id: Id;
     audit_event_id: number;
-    kind: 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated';
+    kind: 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused';
     occurred_at: Timestamp;
     subject: string;
     body: string;

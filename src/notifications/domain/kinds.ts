@@ -2,8 +2,8 @@ import { allows, type ActionRule, type Target } from '../../accounts/domain/perm
 import type { Principal } from '../../accounts/domain/principal.js';
 import type { Role } from '../../db/schema.js';
 import { PASS_PERMISSIONS } from '../../pass/domain/policies.js';
-import { canReviewLabel, PLACES_PERMISSIONS, type PlaceFacts } from '../../places/domain/policies.js';
-import { canConfirmBankDetails, REIMBURSEMENT_PERMISSIONS } from '../../reimbursement/domain/policies.js';
+import { canApplyForLabel, canReviewLabel, PLACES_PERMISSIONS, type PlaceFacts } from '../../places/domain/policies.js';
+import { canConfirmBankDetails, canEnterBankDetails, REIMBURSEMENT_PERMISSIONS } from '../../reimbursement/domain/policies.js';
 
 /**
  * What is notified, and to whom. One definition: the policy that lets a person act on the thing decides whom to
@@ -16,7 +16,7 @@ import { canConfirmBankDetails, REIMBURSEMENT_PERMISSIONS } from '../../reimburs
  *   event only sends the e-mail;
  * - « information » (info): the event itself is the inbox entry, read or unread per person.
  */
-export type NotificationKind = 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated';
+export type NotificationKind = 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused';
 export type NotificationCategory = 'todo' | 'info';
 
 /** The journal's actions that notify (the journal is the outbox: audit_events is written in the action's transaction). */
@@ -25,19 +25,26 @@ export const NOTIFYING_ACTIONS = {
   'bank_account.requested': 'bank_details',
   'order.paid': 'order_paid',
   'booklets.allocated': 'booklets_allocated',
+  'label.approved': 'label_decided',
+  'label.refused': 'label_decided',
+  'label.suspended': 'label_decided',
+  'label.reinstated': 'label_decided',
+  'bank_account.refused': 'bank_details_refused',
 } as const satisfies Record<string, NotificationKind>;
 
 /**
  * The permission actions whose routes write those journal rows: after one of them succeeds, the dispatcher runs at
  * once (the periodic run catches the rest: the command line, a crash). Other routes do not wake it up.
  */
-export const NOTIFYING_POLICIES: ReadonlySet<string> = new Set(['label.apply', 'bank.enter', 'order.payment', 'booklets.allocate']);
+export const NOTIFYING_POLICIES: ReadonlySet<string> = new Set(['label.apply', 'bank.enter', 'order.payment', 'booklets.allocate', 'label.review', 'bank.confirm']);
 
 export const KIND_CATEGORY: Record<NotificationKind, NotificationCategory> = {
   label_application: 'todo',
   bank_details: 'todo',
   order_paid: 'info',
   booklets_allocated: 'info',
+  label_decided: 'info',
+  bank_details_refused: 'info',
 };
 
 /** What the recipient rules need to know of the thing that happened. */
@@ -45,7 +52,9 @@ export type NotificationFacts =
   | { kind: 'label_application'; place: PlaceFacts }
   | { kind: 'bank_details'; place: PlaceFacts; enteredByUserId: number }
   | { kind: 'order_paid'; funderOrganisationId: number }
-  | { kind: 'booklets_allocated'; recipientOrganisationId: number };
+  | { kind: 'booklets_allocated'; recipientOrganisationId: number }
+  | { kind: 'label_decided'; place: PlaceFacts }
+  | { kind: 'bank_details_refused'; place: PlaceFacts };
 
 /**
  * Whom to notify: the permission row whose scopes say where to look for candidates, the target, and the named
@@ -71,6 +80,12 @@ export function recipientRule(facts: NotificationFacts): RecipientRule {
       const target = { organisationIds: [facts.funderOrganisationId] };
       return { rule, target, may: (p) => allows(p, rule, target) };
     }
+    case 'label_decided':
+      // The answer goes to those who may ask for the label: the place's mediators.
+      return { rule: PLACES_PERMISSIONS['label.apply'], target: placeTarget(facts.place), may: (p) => canApplyForLabel(p, facts.place) };
+    case 'bank_details_refused':
+      // Refused details: those who may enter new ones are told why.
+      return { rule: REIMBURSEMENT_PERMISSIONS['bank.enter'], target: placeTarget(facts.place), may: (p) => canEnterBankDetails(p, facts.place) };
     case 'booklets_allocated': {
       // Allocated: the receiving organisation's prescribers hand them to people.
       const rule = PASS_PERMISSIONS['booklets.hand'];

@@ -55,6 +55,15 @@ async function readEvent(db: Kysely<DB>, row: JournalRow): Promise<{ facts: Noti
       text: { kind, labelId, placeId: place.id, placeName: place.name, commune: place.commune_name },
     };
   }
+  if (kind === 'label_decided' || kind === 'bank_details_refused') {
+    const place = row.place_id ? await placeOf(db, row.place_id) : undefined;
+    if (!place) return null;
+    const facts = { kind, place: { organisationId: place.organisation_id, departementCode: place.departement_code } } as const;
+    const reason = typeof detail('reason') === 'string' && detail('reason') ? String(detail('reason')) : null;
+    if (kind === 'bank_details_refused') return { facts, text: { kind, placeId: place.id, placeName: place.name, reason: reason ?? 'non précisé.' } };
+    const validUntil = typeof detail('validUntil') === 'string' ? String(detail('validUntil')) : null;
+    return { facts, text: { kind, placeId: place.id, placeName: place.name, decision: row.action as 'label.approved', reason, validUntil } };
+  }
   if (kind === 'bank_details') {
     const account = await db.selectFrom('bank_accounts').select(['status', 'requested_by']).where('id', '=', Number(detail('bankAccountId'))).executeTakeFirst();
     const place = row.place_id ? await placeOf(db, row.place_id) : undefined;

@@ -1,5 +1,6 @@
 import type { MailMessage } from '../../shared/mailer.js';
-import { capitalise, plural, pluralCapitalised, withArticle, withPreposition } from '../../shared/french.js';
+import { capitalise, ofInstitution, plural, pluralCapitalised, withArticle, withPreposition } from '../../shared/french.js';
+import { frenchDay } from '../../shared/dates.js';
 import type { NotificationKind } from '../domain/kinds.js';
 
 /** What the texts need, read from the journal row and the tables when the event is recorded. */
@@ -7,7 +8,9 @@ export type EventText =
   | { kind: 'label_application'; labelId: number; placeId: number; placeName: string; commune: string }
   | { kind: 'bank_details'; placeId: number; placeName: string; commune: string; enteredBy: string }
   | { kind: 'order_paid'; orderId: number; programmeName: string; bookletCount: number }
-  | { kind: 'booklets_allocated'; orderId: number; programmeName: string; bookletCount: number; funderName: string; recipientName: string };
+  | { kind: 'booklets_allocated'; orderId: number; programmeName: string; bookletCount: number; funderName: string; recipientName: string }
+  | { kind: 'label_decided'; placeId: number; placeName: string; decision: 'label.approved' | 'label.refused' | 'label.suspended' | 'label.reinstated'; reason: string | null; validUntil: string | null }
+  | { kind: 'bank_details_refused'; placeId: number; placeName: string; reason: string };
 
 export interface Described {
   subject: string;
@@ -22,11 +25,35 @@ export const ACTION_LABELS: Record<NotificationKind | 'expiry', string> = {
   bank_details: 'Vérifier et confirmer',
   order_paid: 'Attribuer les carnets',
   booklets_allocated: 'Voir les carnets à remettre',
+  label_decided: 'Voir le label du lieu',
+  bank_details_refused: 'Saisir de nouvelles coordonnées',
   expiry: 'Remettre les carnets',
 };
 
 export function describe(text: EventText): Described {
   switch (text.kind) {
+    case 'label_decided': {
+      const why = text.reason ? ` Motif : ${text.reason}` : '';
+      const subjects = {
+        'label.approved': `Label accordé : ${text.placeName}`,
+        'label.refused': `Demande de label refusée : ${text.placeName}`,
+        'label.suspended': `Label suspendu : ${text.placeName}`,
+        'label.reinstated': `Label rétabli : ${text.placeName}`,
+      } as const;
+      const bodies = {
+        'label.approved': `Le label est accordé ${withPreposition('à', text.placeName)}${text.validUntil ? ` jusqu’au ${frenchDay(text.validUntil)}` : ''} : ses médiateurs peuvent encaisser les chèques des programmes acceptés.${why}`,
+        'label.refused': `La demande de label ${ofInstitution(text.placeName)} est refusée.${why} Vous pouvez la présenter de nouveau une fois les critères remplis.`,
+        'label.suspended': `Le label ${ofInstitution(text.placeName)} est suspendu : aucun chèque n’y est encaissé tant qu’il n’est pas rétabli.${why}`,
+        'label.reinstated': `Le label ${ofInstitution(text.placeName)} est rétabli : les chèques peuvent de nouveau y être encaissés.${why}`,
+      } as const;
+      return { subject: subjects[text.decision], body: bodies[text.decision], link: `/lieux/${text.placeId}/label` };
+    }
+    case 'bank_details_refused':
+      return {
+        subject: `Coordonnées bancaires refusées : ${text.placeName}`,
+        body: `Les coordonnées bancaires saisies pour ${withArticle(text.placeName)} ont été refusées. Motif : ${text.reason} Saisissez-en de nouvelles : aucun remboursement n’est versé avant qu’elles soient confirmées.`,
+        link: `/lieux/${text.placeId}/banque`,
+      };
     case 'label_application':
       return {
         subject: `Demande de label à examiner : ${text.placeName}`,

@@ -14,7 +14,7 @@ import { placeOrder } from '../../../src/pass/use-cases/orders.js';
 import { canReviewLabel } from '../../../src/places/domain/policies.js';
 import { applyForLabel, decideLabel } from '../../../src/places/use-cases/labels.js';
 import { canConfirmBankDetails } from '../../../src/reimbursement/domain/policies.js';
-import { confirmBankDetails, requestBankDetails } from '../../../src/reimbursement/use-cases/bank-accounts.js';
+import { confirmBankDetails, refuseBankDetails, requestBankDetails } from '../../../src/reimbursement/use-cases/bank-accounts.js';
 import { DomainError } from '../../../src/shared/errors.js';
 import { captureMailer, type MailMessage, type Mailer } from '../../../src/shared/mailer.js';
 import { openTestPlatform, testDatabaseKind } from '../../support/platform.js';
@@ -99,6 +99,34 @@ describe(`notifications on ${testDatabaseKind}`, () => {
     await requestBankDetails(platform.db, hubMediator, hubPlace, { holderName: 'Hub Ouest', iban: IBAN, bic: 'AGRIFRPP' });
     assert.deepEqual((await todoOf(hub44.principal, 'bank_details')).filter((t) => t.link === `/lieux/${hubPlace}/banque`), []);
     assert.equal((await todoOf(world.admin.principal, 'bank_details')).filter((t) => t.link === `/lieux/${hubPlace}/banque`).length, 1);
+  });
+
+  test('the answer reaches those who asked: a label refused informs the place’s mediators, refused bank details those who may enter new ones', async () => {
+    // Their own organisation and place: the other tests' counts are not touched.
+    const mediator = await makeActor(platform.db, 'Tiers-lieu des décisions', 'mediator', '44');
+    const colleague = await colleagueOf(mediator);
+    const placeId = await addPlace(platform.db, mediator.organisationId, '44109');
+    const labelId = await applyForLabel(platform.db, mediator.principal, placeId, { criteriaMet: criteria, note: '' });
+    await dispatcher.run();
+    await decideLabel(platform.db, hub44.principal, labelId, { kind: 'refuse', reason: 'Horaires d’ouverture insuffisants.' });
+    await dispatcher.run();
+    const infoOf = async (principal: Principal) => (await inboxOf(platform.db, principal)).info.filter((i) => i.kind === 'label_decided' && i.link === `/lieux/${placeId}/label`);
+    for (const who of [mediator.principal, colleague]) {
+      const [item] = await infoOf(who);
+      assert.ok(item, who.email);
+      assert.match(item.subject, /^Demande de label refusée/);
+      assert.match(item.body, /Motif : Horaires d’ouverture insuffisants\./);
+    }
+    for (const who of [hub44.principal, hub35.principal, world.mediatorB.principal, world.funder.principal]) assert.deepEqual(await infoOf(who), [], who.email);
+    assert.equal(mailsTo(mediator.email, /Demande de label refusée/).length, 1);
+
+    const accountId = await requestBankDetails(platform.db, mediator.principal, placeId, { holderName: 'Association du lieu', iban: IBAN, bic: 'AGRIFRPP' });
+    await dispatcher.run();
+    await refuseBankDetails(platform.db, hub44.principal, accountId, 'Le RIB ne correspond pas au titulaire.');
+    await dispatcher.run();
+    const refusedOf = async (principal: Principal) => (await inboxOf(platform.db, principal)).info.filter((i) => i.kind === 'bank_details_refused' && i.link === `/lieux/${placeId}/banque`);
+    for (const who of [mediator.principal, colleague]) assert.match((await refusedOf(who))[0]?.body ?? '', /Motif : Le RIB ne correspond pas au titulaire\./, who.email);
+    for (const who of [hub44.principal, world.mediatorB.principal, world.admin.principal]) assert.deepEqual(await refusedOf(who), [], who.email);
   });
 
   test('the to-do lists are exactly what canReviewLabel and canConfirmBankDetails allow, for every person', async () => {
