@@ -31,9 +31,10 @@ let parsed: Record<keyof typeof PDF_FONTS, Font> | undefined;
 
 /**
  * Layout without OpenType shaping: one glyph per character (the font's cmap) and its advance width. French needs no
- * contextual forms, and fontkit's shaper costs ~0.3 ms per new word (pdfkit caches words per document only): a
- * statement of 200 lines, each with its own code and time, spent 100 ms in it. No ligature either, so the text
- * copied from a PDF (or read by pdftotext) is the text written. Kerning is left out, as it barely shows at these sizes.
+ * contextual forms; no ligature either, so the text copied from a PDF (or read by pdftotext) is the text written.
+ * fontkit's shaper runs for every new word (pdfkit caches words per document only, and each line of a statement has
+ * its own code and time): without it a 200-line statement takes 21 ms instead of 25, booklets print 5 % faster.
+ * Kerning is left out, as it barely shows at these sizes.
  */
 function withPlainLayout(font: Font): Font {
   font.layout = (text: string) => {
