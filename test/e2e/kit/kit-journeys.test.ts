@@ -77,7 +77,7 @@ describe(`kit d’intervention rapide journeys in Chromium on ${testDatabaseKind
       await page.getByText(/aidant habilité/).first().waitFor();
       if (javaScript) await assertAccessible(page);
 
-      await page.getByLabel('Votre commune ou code postal').fill('Nantes');
+      await page.getByLabel('Commune ou code postal de la personne').fill('Nantes');
       await page.getByRole('button', { name: 'Voir les lieux' }).click();
       await page.getByRole('heading', { name: /Lieux qui acceptent le pass numérique, près de Nantes/ }).waitFor();
       await page.getByRole('link', { name: 'Médiathèque Jacques Demy' }).first().waitFor();

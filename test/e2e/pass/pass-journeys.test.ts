@@ -75,7 +75,7 @@ describe(`pass numérique journeys in Chromium on ${testDatabaseKind}`, () => {
     await page.getByLabel('Situation').selectOption('retiree');
     await page.getByLabel(/Niveau au diagnostic/).selectOption('1');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();
-    await page.getByText(new RegExp(`Carnet ${bookletNumber} remis : 10\\s+chèques utilisables\\.`)).waitFor();
+    await page.getByText(new RegExp(`Carnet ${formatBookletNumber(bookletNumber)} remis : 10\\s+chèques utilisables\\.`)).waitFor();
     await assertAccessible(page);
     await page.context().close();
   });

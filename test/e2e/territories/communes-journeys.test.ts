@@ -112,7 +112,7 @@ describe(`commune inputs in Chromium on ${testDatabaseKind}`, () => {
     await fitsPhone(page);
     await choose(page, 'Vair-sur-Loire (44)');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();
-    await page.getByText(new RegExp(`Carnet ${booklet.number} remis`)).waitFor();
+    await page.getByText(new RegExp(`Carnet ${formatBookletNumber(booklet.number)} remis`)).waitFor();
     const profile = await journeys.platform.db.selectFrom('booklets').select(['profile_commune_code', 'profile_age_band', 'profile_situation']).where('id', '=', booklet.id).executeTakeFirstOrThrow();
     assert.deepEqual(profile, { profile_commune_code: '44163', profile_age_band: '40-59', profile_situation: null });
     await page.context().close();
@@ -135,7 +135,7 @@ describe(`commune inputs in Chromium on ${testDatabaseKind}`, () => {
     await fitsPhone(page);
     await choose(page, 'Ancenis-Saint-Géréon (44)');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();
-    await page.getByText(new RegExp(`Carnet ${shared.number} remis`)).waitFor();
+    await page.getByText(new RegExp(`Carnet ${formatBookletNumber(shared.number)} remis`)).waitFor();
     assert.equal((await journeys.platform.db.selectFrom('booklets').select('profile_commune_code').where('id', '=', shared.id).executeTakeFirstOrThrow()).profile_commune_code, '44003');
 
     const booklet = await freeBooklet();
@@ -149,7 +149,7 @@ describe(`commune inputs in Chromium on ${testDatabaseKind}`, () => {
     assert.equal(await commune.inputValue(), 'Saint-Nazaire (44)');
     await page.getByLabel('Situation').selectOption('job_seeker');
     await page.getByRole('button', { name: 'Remettre le carnet' }).click();
-    await page.getByText(new RegExp(`Carnet ${booklet.number} remis`)).waitFor();
+    await page.getByText(new RegExp(`Carnet ${formatBookletNumber(booklet.number)} remis`)).waitFor();
     const profile = await journeys.platform.db.selectFrom('booklets').select(['profile_commune_code', 'profile_age_band', 'profile_situation']).where('id', '=', booklet.id).executeTakeFirstOrThrow();
     assert.deepEqual(profile, { profile_commune_code: '44184', profile_age_band: null, profile_situation: 'job_seeker' });
     await assertAccessible(page);
