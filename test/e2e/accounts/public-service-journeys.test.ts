@@ -226,11 +226,7 @@ describe(`header, footer and public-service pages in Chromium on ${testDatabaseK
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
     // Browsers may scroll smoothly: wait (up to 5 s) for the frame to have moved, rather than read it at once.
-    const scrolled = await frame.evaluate((el) => new Promise<boolean>((resolve) => {
-      const started = Date.now();
-      const check = () => (el.scrollLeft > 0 ? resolve(true) : Date.now() - started > 5000 ? resolve(false) : setTimeout(check, 50));
-      check();
-    }));
+    const scrolled = await page.waitForFunction((el) => (el as HTMLElement).scrollLeft > 0, await frame.elementHandle(), { timeout: 5000 }).then(() => true, () => false);
     assert.ok(scrolled, 'the keyboard scrolls the frame');
     await frame.evaluate((el) => { el.scrollLeft = 0; });
     const revoke = page.getByRole('button', { name: 'Révoquer le jeton « Tableur de suivi de la CAF »' });
