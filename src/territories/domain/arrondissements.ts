@@ -5,9 +5,9 @@
  * many times as it has inhabitants), its name read from theirs (« Paris 1er Arrondissement » → « Paris »).
  */
 
-export interface ArrondissementRow {
+/** What the referential knows of any commune or arrondissement: the one shape the load, the rebuild and the table share. */
+export interface CommuneFacts {
   insee_code: string;
-  parent_code: string;
   departement_code: string;
   name: string;
   postal_codes: string[];
@@ -16,15 +16,9 @@ export interface ArrondissementRow {
   population: number | null;
 }
 
-export interface RebuiltCommune {
-  insee_code: string;
-  departement_code: string;
-  name: string;
-  postal_codes: string[];
-  lat: number | null;
-  lng: number | null;
-  population: number;
-}
+export type ArrondissementRow = CommuneFacts & { parent_code: string };
+
+export type RebuiltCommune = CommuneFacts & { population: number };
 
 /** « Marseille 13e Arrondissement » → « Marseille ». */
 export function communeNameOfArrondissement(name: string): string {

@@ -5,23 +5,16 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 
 import { fromRoot } from '../../shared/paths.js';
-import { communeFromArrondissements, type ArrondissementRow } from '../domain/arrondissements.js';
+import { communeFromArrondissements, type ArrondissementRow, type CommuneFacts } from '../domain/arrondissements.js';
 import { forgetTerritoryIndex } from './resolve.js';
 
 const sourceDir = fromRoot('src', 'territories', 'data');
 
 type CsvRow = Record<string, string>;
-export interface CommuneRow {
-  insee_code: string;
-  departement_code: string;
-  name: string;
-  postal_codes: string[];
-  lat: number | null;
-  lng: number | null;
-  population: number | null;
+export type CommuneRow = CommuneFacts & {
   kind: 'commune' | 'arrondissement';
   parent_code: string | null;
-}
+};
 
 /** Which départements' communes this database holds: « * » for all, else their codes (tests keep a few). */
 const SCOPE_KEY = 'territories.departements';
