@@ -24,6 +24,8 @@ export async function pageClient(app: FastifyInstance, db: Kysely<DB>, userId: n
   const first = keep(await app.inject({ url: '/espace', headers: { cookie: header() } }));
   let csrf = /name="_csrf" value="([^"]+)"/.exec(first.body)![1]!;
   return {
+    /** The cookies the client holds now (a test may check that the flash cookie came and went). */
+    jar,
     get: async (url: string) => {
       const response = keep(await app.inject({ url, headers: { cookie: header() } }));
       csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;

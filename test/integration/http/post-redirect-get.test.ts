@@ -1,3 +1,4 @@
+import { pageClient } from '../../support/pages.js';
 import { formatBookletNumber } from '../../../src/pass/domain/booklet-number.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -40,29 +41,7 @@ describe(`Post/Redirect/Get, forms that keep what was typed, confirmations, on $
   const code = (serial: number) => makeVoucherCode(platform.secret, serial);
 
   /** A browser: a cookie jar (session, CSRF, flash — set and cleared as a browser does), the CSRF token of its forms. */
-  async function browser(actor: Actor) {
-    const jar = new Map<string, string>([['ni_session', await createSession(platform.db, actor.principal.userId)]]);
-    const header = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const keep = (response: Awaited<ReturnType<FastifyInstance['inject']>>) => {
-      for (const c of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
-        const cleared = c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() < Date.now());
-        if (cleared) jar.delete(c.name);
-        else jar.set(c.name, c.value);
-      }
-      return response;
-    };
-    const first = keep(await app.inject({ url: '/espace', headers: { cookie: header() } }));
-    let csrf = /name="_csrf" value="([^"]+)"/.exec(first.body)![1]!;
-    return {
-      jar,
-      get: async (url: string) => keep(await app.inject({ url, headers: { cookie: header() } })),
-      post: async (url: string, form: Record<string, string | string[]>) => {
-        const response = keep(await app.inject({ method: 'POST', url, headers: { cookie: header() }, payload: { _csrf: csrf, ...form } }));
-        csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? csrf;
-        return response;
-      },
-    };
-  }
+  const browser = (actor: Actor) => pageClient(app, platform.db, actor.principal.userId);
   type Browser = Awaited<ReturnType<typeof browser>>;
 
   const occurrences = (body: string, text: string) => body.split(text).length - 1;
