@@ -10,6 +10,8 @@ import { PLACES_ROUTES } from '../places/http/route-policies.js';
 import { REIMBURSEMENT_PERMISSIONS } from '../reimbursement/domain/policies.js';
 import { REIMBURSEMENT_ROUTES } from '../reimbursement/http/route-policies.js';
 import { TERRITORIES_ROUTES } from '../territories/http/route-policies.js';
+import { PILOTAGE_PERMISSIONS } from '../pilotage/domain/policies.js';
+import { PILOTAGE_ROUTES } from '../pilotage/http/route-policies.js';
 import { NOTIFICATIONS_PERMISSIONS } from '../notifications/domain/policies.js';
 import { NOTIFICATIONS_ROUTES } from '../notifications/http/route-policies.js';
 import type { RoutePolicies } from './policy-gate.js';
@@ -35,6 +37,7 @@ export const PERMISSION_SECTIONS: { title: string; table: PermissionTable }[] = 
   { title: 'Lieux de médiation et labels', table: PLACES_PERMISSIONS },
   { title: 'Remboursement des lieux', table: REIMBURSEMENT_PERMISSIONS },
   { title: 'Kit d’intervention rapide', table: KIT_PERMISSIONS },
+  { title: 'Pilotage et données ouvertes', table: PILOTAGE_PERMISSIONS },
   { title: 'Notifications', table: NOTIFICATIONS_PERMISSIONS },
 ];
 
@@ -48,5 +51,6 @@ export const ALL_ROUTES: RoutePolicies = {
   ...PLACES_ROUTES,
   ...REIMBURSEMENT_ROUTES,
   ...KIT_ROUTES,
+  ...PILOTAGE_ROUTES,
   ...NOTIFICATIONS_ROUTES,
 };

@@ -13,7 +13,7 @@ import { fromRoot } from '../../src/shared/paths.js';
  *   tables for the route gate, formatting rules for templates) and the route maps (http/route-policies);
  * - contexts depend on each other one way, with the one named exception.
  */
-const CONTEXTS = ['accounts', 'territories', 'places', 'pass', 'reimbursement', 'kit', 'notifications'] as const;
+const CONTEXTS = ['accounts', 'territories', 'places', 'pass', 'reimbursement', 'kit', 'pilotage', 'notifications'] as const;
 type Context = (typeof CONTEXTS)[number];
 const CONTEXT_DEPENDENCIES: Record<Context, Context[]> = {
   accounts: [],
@@ -22,7 +22,8 @@ const CONTEXT_DEPENDENCIES: Record<Context, Context[]> = {
   pass: ['accounts', 'territories', 'places'],
   reimbursement: ['accounts', 'places', 'pass'],
   kit: ['accounts', 'territories', 'places', 'pass'],
-  notifications: ['accounts', 'places', 'pass', 'reimbursement'],
+  pilotage: ['accounts', 'territories', 'places', 'pass', 'reimbursement', 'kit'],
+  notifications: ['accounts', 'places', 'pass', 'reimbursement', 'pilotage'],
 };
 /** The way back, kept narrow: progress measured by the kit shown on the booklet page and in the funder report. */
 const EXCEPTIONS = new Set(['src/pass/use-cases/report.ts -> src/kit/use-cases/progress.ts', 'src/pass/http/pages.ts -> src/kit/use-cases/progress.ts']);
