@@ -18,6 +18,7 @@ import { benchMoney, benchPrint } from './money.js';
 import { benchKit } from './kit.js';
 import { benchCommunes } from './communes.js';
 import { benchNotifications } from './notifications.js';
+import { benchPilotage } from './pilotage.js';
 
 const execFileAsync = promisify(execFile);
 const CONNECTIONS = [16, 64];
@@ -129,7 +130,7 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL est requis (scripts/bench.sh en démarre un).');
 report(`# Benchmarks ${new Date().toISOString()} — ${os.cpus().length} cœurs, Node ${process.version}`);
 
-// `npm run bench -- pass`, `-- places`, `-- money`, `-- kit`, `-- notifications` or `-- communes` runs one part; no argument runs them all.
+// `npm run bench -- pass`, `-- places`, `-- money`, `-- kit`, `-- notifications`, `-- communes` or `-- pilotage` runs one part; no argument runs them all.
 const only = process.argv[2];
 if (only === undefined || only === 'pass') {
   for (const connections of CONNECTIONS) {
@@ -162,5 +163,6 @@ if (only === 'print') await benchPrint(report);
 if (only === undefined || only === 'kit') await benchKit(report);
 if (only === undefined || only === 'notifications') await benchNotifications(report);
 if (only === undefined || only === 'communes') await benchCommunes(report);
+if (only === undefined || only === 'pilotage') await benchPilotage(report);
 fs.mkdirSync('.bench', { recursive: true });
 fs.writeFileSync('.bench/last.txt', `${results.join('\n')}\n`);

@@ -35,6 +35,12 @@ import { kitApi } from './kit/http/api.js';
 import { kitPages } from './kit/http/pages.js';
 import { accompanimentPages } from './kit/http/accompaniment-pages.js';
 import { notificationsApi } from './notifications/http/api.js';
+import { pilotageApi } from './pilotage/http/api.js';
+import { pilotagePages } from './pilotage/http/pages.js';
+import { OPEN_DATA_CACHE, openDataApi } from './pilotage/http/open-data-api.js';
+import { openDataPages } from './pilotage/http/open-data-pages.js';
+import { dashboardSummary } from './pilotage/use-cases/summary.js';
+import './http/dashboard-summary.js';
 import { notificationsPages } from './notifications/http/pages.js';
 import { createNotificationDispatcher, type NotificationDispatcher } from './notifications/use-cases/dispatch.js';
 import { notificationCount } from './notifications/use-cases/inbox.js';
@@ -101,6 +107,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   app.decorate('mailer', platform.mailer ?? createMailer(platform.config, (line) => app.log.info(line)));
   app.decorate('tokenCache', new TokenPrincipalCache(platform.config.tokenCacheSeconds * 1000));
   app.decorate('notifications', createNotificationDispatcher(platform.db, app.mailer, platform.config.publicUrl, (error) => app.log.error(error, 'notifications')));
+  // The pilotage's key numbers on the funder report and the hub's pages (src/http/dashboard-summary.ts).
+  app.decorate('dashboardSummary', (principal: Principal, query: Record<string, string>) => dashboardSummary(platform.db, principal, query));
   app.decorate('headerNotificationCount', async (principal: Principal) => (await notificationCount(platform.db, principal, new Date(), platform.pool)).total);
   // After the answer is sent (never holding up the action, committed already): what it journaled is notified.
   app.addHook('onResponse', async (request, reply) => {
@@ -132,6 +140,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   // Pages and API answers carry personal or money data (IBANs, statements, booklets): never stored by a browser
   // or a proxy cache. Only the static assets may be cached.
   app.addHook('onSend', async (request, reply) => {
+    // The open data (/api/v1/open-data…) is public and the same for everyone: it keeps its own cache header.
+    if (/^\/api\/v1\/open-data(\/|\?|$)/.test(request.url) && reply.statusCode === 200 && reply.getHeader('cache-control') === OPEN_DATA_CACHE) return;
     if (!/^\/(dsfr|assets|leaflet)\//.test(request.url)) void reply.header('cache-control', 'no-store');
   });
   await app.register(fastifyCookie, { secret: platform.secret, hook: 'onRequest' });
@@ -148,7 +158,7 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   await app.register(fastifyStatic, { root: fromRoot('node_modules', 'leaflet', 'dist'), prefix: '/leaflet/', decorateReply: false });
   await app.register(fastifyView, {
     engine: { nunjucks },
-    templates: [fromRoot('src', 'http', 'views'), ...['accounts', 'pass', 'places', 'reimbursement', 'kit', 'notifications'].map((context) => fromRoot('src', context, 'http', 'views'))],
+    templates: [fromRoot('src', 'http', 'views'), ...['accounts', 'pass', 'places', 'reimbursement', 'kit', 'pilotage', 'notifications'].map((context) => fromRoot('src', context, 'http', 'views'))],
     options: { onConfigure: (env: nunjucks.Environment) => configureTemplates(env, platform.config) },
   });
   await app.register(fastifySwagger, {
@@ -222,6 +232,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
       await api.register(placesApi);
       await api.register(reimbursementApi);
       await api.register(kitApi);
+      await api.register(pilotageApi);
+      await api.register(openDataApi);
       await api.register(notificationsApi);
     },
     { prefix: '/api/v1' },
@@ -237,6 +249,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   await app.register(reimbursementPages);
   await app.register(kitPages);
   await app.register(accompanimentPages);
+  await app.register(pilotagePages);
+  await app.register(openDataPages);
   await app.register(notificationsPages);
   return app;
 }

@@ -29,6 +29,7 @@ import { frenchCommander, isCommanderExit } from './commander-french.js';
 import { formatTable, type Column } from './table.js';
 import { serve } from './serve.js';
 import { placesCommand } from './places.js';
+import { opendataCommand } from './opendata.js';
 import { bookletsCommand, reimbursementsCommand } from './money.js';
 import type { Role, VoucherStatus } from '../db/schema.js';
 
@@ -279,6 +280,7 @@ orders
 program.addCommand(placesCommand(withPlatform));
 program.addCommand(bookletsCommand(withPlatform));
 program.addCommand(reimbursementsCommand(withPlatform));
+program.addCommand(opendataCommand(withPlatform));
 
 program
   .command('ledger')

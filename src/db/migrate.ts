@@ -11,6 +11,9 @@ import * as mergesAndRefusals from './migrations/009_merges_and_refusals.js';
 import * as apiTokens from './migrations/010_api_tokens.js';
 import * as diagnosticSteps from './migrations/012_diagnostic_steps.js';
 import * as decisionNotifications from './migrations/013_decision_notifications.js';
+import * as pilotage from './migrations/014_pilotage.js';
+import * as nudges from './migrations/015_nudges.js';
+import * as coverage from './migrations/016_coverage.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -27,6 +30,9 @@ const migrations: Record<string, Migration> = {
   '010_api_tokens': apiTokens,
   '012_diagnostic_steps': diagnosticSteps,
   '013_decision_notifications': decisionNotifications,
+  '014_pilotage': pilotage,
+  '015_nudges': nudges,
+  '016_coverage': coverage,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -152,7 +152,7 @@ export interface DB {
   notification_events: {
     id: Id;
     audit_event_id: number;
-    kind: 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused';
+    kind: 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused' | 'pilotage_nudge';
     occurred_at: Timestamp;
     subject: string;
     body: string;
@@ -170,6 +170,90 @@ export interface DB {
     mailed_at: NullableTimestamp;
   };
   organisation_departements: { organisation_id: number; departement_code: string };
+  /** Migration 014: the pilotage's daily facts (pilotage/use-cases/cube-sql.ts), rolled up per département by day and month. */
+  pilotage_facts: {
+    day: string;
+    metric: string;
+    departement_code: string | null;
+    commune_code: string | null;
+    programme_id: number | null;
+    funder_id: number | null;
+    prescriber_id: number | null;
+    place_id: number | null;
+    theme: string | null;
+    bucket: number | null;
+    count: ColumnType<string, number | string | bigint, number | string | bigint>;
+    amount_cents: ColumnType<string, number | string | bigint, number | string | bigint>;
+    beneficiaries: number;
+  };
+  pilotage_dept_days: PilotageRollupRow & { day: string };
+  pilotage_dept_months: PilotageRollupRow & { month: string };
+  /** Insert-only: the Paris days a base-table statement touched, until the next refresh recomputes them. */
+  pilotage_dirty_days: { id: Generated<string>; day: string };
+  /** Migration 015: the settings of each kind of nudge (pilotage/domain/sleeping.ts) and the nudges sent, once per period. */
+  nudge_settings: {
+    kind: 'allocated_not_handed' | 'handed_unused' | 'few_redemptions' | 'close_to_expiry';
+    enabled: boolean;
+    threshold_days: number;
+    min_redemptions: number | null;
+    period: 'week' | 'month';
+    updated_at: Generated<Date>;
+    updated_by: number | null;
+  };
+  nudges_sent: {
+    kind: 'allocated_not_handed' | 'handed_unused' | 'few_redemptions' | 'close_to_expiry';
+    organisation_id: number;
+    period_key: string;
+    count: number;
+    sent_at: Generated<Date>;
+  };
+  /** Migration 016: the IFN and working-age population per commune (pilotage/use-cases/commune-facts.ts). */
+  commune_facts: {
+    insee_code: string;
+    ifn_no_thd: number | null;
+    ifn_no_4g: number | null;
+    ifn_poverty: number | null;
+    ifn_older_65: number | null;
+    ifn_low_diploma: number | null;
+    ifn_total: number | null;
+    ifn_derived: Generated<boolean>;
+    working_age_population: number | null;
+  };
+  /** Migration 016: the coverage of every commune, replaced whole by refreshCoverage (pilotage/use-cases/coverage.ts). */
+  coverage_communes: {
+    insee_code: string;
+    departement_code: string;
+    population: number;
+    ifn_total: number | null;
+    need_people: number;
+    weighted_need: number;
+    places: number;
+    labelled_places: number;
+    places_accepting_pass: number;
+    mediators: number;
+    nearest_labelled_km: number | null;
+    nearest_pass_km: number | null;
+    offer: number;
+    unmet_need: number;
+    gap_score: number;
+    computed_at: Timestamp;
+  };
+  coverage_departements: {
+    departement_code: string;
+    communes: number;
+    population: number;
+    ifn_total: number | null;
+    need_people: number;
+    weighted_need: number;
+    unmet_need: number;
+    places: number;
+    labelled_places: number;
+    places_accepting_pass: number;
+    mediators: number;
+    population_far: number;
+    gap_score: number;
+    computed_at: Timestamp;
+  };
   place_programmes: { place_id: number; programme_id: number; since: Timestamp };
   label_criteria: { id: Id; title: string; description: Generated<string>; position: Generated<number>; active: Generated<boolean> };
   place_labels: {
@@ -345,6 +429,19 @@ export interface DB {
     response: ColumnType<unknown, string, string>;
     created_at: Timestamp;
   };
+}
+
+interface PilotageRollupRow {
+  metric: string;
+  departement_code: string | null;
+  programme_id: number | null;
+  funder_id: number | null;
+  theme: string | null;
+  bucket: number | null;
+  count: ColumnType<string, number | string | bigint, number | string | bigint>;
+  amount_cents: ColumnType<string, number | string | bigint, number | string | bigint>;
+  beneficiaries_max: number;
+  beneficiaries_sum: number;
 }
 
 export type OrderRow = Selectable<DB['orders']>;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB, Role } from '../db/schema.js';
 import { loadPrincipal } from '../accounts/use-cases/principal.js';
 import { createOrganisation, createUser } from '../accounts/use-cases/store.js';
+import type { OrganisationKind } from '../accounts/domain/organisation-kinds.js';
 import { recordPayment } from '../pass/use-cases/activation.js';
 import { allocateBooklets, handBooklet } from '../pass/use-cases/booklets.js';
 import { issueOrder } from '../pass/use-cases/issuance.js';
@@ -29,8 +30,8 @@ export interface DemoAccount {
  */
 export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
   const accounts: DemoAccount[] = [];
-  const org = (name: string, stem: string | null, departementCode = '44') =>
-    createOrganisation(db, { name, siret: stem && (stem.length === 14 ? stem : siret(stem)), departementCode }, null);
+  const org = (name: string, stem: string | null, departementCode = '44', kinds: OrganisationKind[] = []) =>
+    createOrganisation(db, { name, siret: stem && (stem.length === 14 ? stem : siret(stem)), departementCode, kinds }, null);
   const user = async (local: string, displayName: string, organisationId: number, organisation: string, role: Role, isOrgAdmin = true) => {
     const email = `${local}@demo.inclusif.fr`;
     await createUser(db, { email, displayName, password: DEMO_PASSWORD, organisationId, role, isOrgAdmin }, null);
@@ -39,7 +40,8 @@ export async function seedDemo(db: Kysely<DB>): Promise<DemoAccount[]> {
   };
 
   const mission = await org('Mission société numérique (ANCT)', '1300116950001', '75');
-  const state = await org('État — Agence nationale de la cohésion des territoires', '1300116950002', '75');
+  // A State service that funds: its co-funding is the « part de l’État » of the pilotage.
+  const state = await org('État — Agence nationale de la cohésion des territoires', '1300116950002', '75', ['funder', 'state']);
   const departement = await org('Département de Loire-Atlantique', '2244000280001');
   const caf = await org('CAF de Loire-Atlantique', '7798473760001');
   const laPoste = await org('La Poste — bureau de Nantes Bretagne', '35600000000010');

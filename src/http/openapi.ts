@@ -23,6 +23,8 @@ export const OPENAPI_TAGS = [
   { name: 'remboursements', description: 'Remboursement des lieux : coordonnées bancaires (deux personnes), remboursements par lots, relevés, virements SEPA.' },
   { name: 'diagnostic', description: 'Kit d’intervention rapide — diagnostic adaptatif sans compte : questions, résultat, orientation vers les lieux.' },
   { name: 'accompagnements', description: 'Kit d’intervention rapide — ateliers et accompagnements enregistrés par un médiateur, chèques des participants encaissés.' },
+  { name: 'pilotage', description: 'Pilotage : indicateurs du dictionnaire (docs/INDICATEURS.md) par territoire, période, financeur, programme, structure ou lieu, ventilés ; le périmètre vient des politiques, les cases de moins de 5 personnes sont masquées ; variante publique au niveau open data.' },
+  { name: 'données ouvertes', description: 'Données ouvertes (Licence Ouverte 2.0) : lieux au standard national et activité agrégée par commune et par mois, chaque CSV avec son schéma (Table Schema), le catalogue (Data Package), le journal des modifications et les règles de confidentialité.' },
   { name: 'notifications', description: 'Notifications : ce qui attend la personne (demandes de label, coordonnées bancaires, carnets qui expirent) et les informations qui la concernent, lues ou non.' },
 ];
 

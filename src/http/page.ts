@@ -22,6 +22,7 @@ const MENU: NavigationLink[] = [
   { href: '/mes-lieux', label: 'Mes lieux' },
   { href: '/labels', label: 'Labels et lieux' },
   { href: '/lieux/territoire', label: 'Lieux du territoire' },
+  { href: '/pilotage', label: 'Pilotage' },
   { href: '/remboursements', label: 'Remboursements' },
   { href: '/releves', label: 'Mes relevés' },
   { href: '/admin', label: 'Opérateur' },

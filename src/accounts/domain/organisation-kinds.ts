@@ -4,7 +4,7 @@ import type { Role } from '../../db/schema.js';
  * What an organisation is decides which roles its members may hold. The national administration grants kinds
  * (and hub territories); an organisation's administrator invites colleagues only into roles its kinds allow.
  */
-export const ORGANISATION_KINDS = ['funder', 'prescriber', 'place_operator', 'hub', 'national_operator'] as const;
+export const ORGANISATION_KINDS = ['funder', 'prescriber', 'place_operator', 'hub', 'national_operator', 'state'] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 export const KIND_LABELS: Record<OrganisationKind, string> = {
@@ -13,6 +13,7 @@ export const KIND_LABELS: Record<OrganisationKind, string> = {
   place_operator: 'Gestionnaire de lieux de médiation',
   hub: 'Hub France Connectée',
   national_operator: 'Opérateur national',
+  state: 'Service de l’État',
 };
 
 /** The one table of which kind allows which roles; the SQL that loads principals is built from it. */
@@ -22,6 +23,8 @@ export const KIND_ROLES: Record<OrganisationKind, readonly Role[]> = {
   place_operator: ['mediator'],
   hub: ['hub'],
   national_operator: ['admin'],
+  /** A State service funds (its co-funding is the « part de l’État » of the pilotage); it holds no other role. */
+  state: ['funder'],
 };
 
 export function rolesAllowedFor(kinds: readonly string[]): Role[] {

@@ -38,6 +38,7 @@ export const AUDITED_PAGES: { label: string; path: string }[] = [
   { label: 'Rapport d’un financeur', path: '/financeurs/…/rapport' },
   { label: 'Mon organisation', path: '/organisation' },
   { label: 'Notifications', path: '/notifications' },
+  { label: 'Pilotage (tableaux de bord, graphiques et leurs tableaux)', path: '/pilotage' },
   { label: 'Mentions légales, accessibilité, données personnelles, plan du site', path: '/accessibilite' },
 ];
 

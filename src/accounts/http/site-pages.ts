@@ -33,6 +33,7 @@ export const PUBLIC_PAGES: SiteLink[] = [
   { href: '/diagnostic', label: 'Faire le point sur le numérique (diagnostic)' },
   { href: '/connexion', label: 'Se connecter à l’espace professionnel' },
   { href: '/mot-de-passe', label: 'Mot de passe oublié' },
+  { href: '/donnees-ouvertes', label: 'Données ouvertes : lieux et activité par commune' },
   { href: '/mentions-legales', label: 'Mentions légales' },
   { href: '/accessibilite', label: `Accessibilité : ${ACCESSIBILITY_STATUS}` },
   { href: '/donnees-personnelles', label: 'Données personnelles et cookies' },
@@ -43,6 +44,7 @@ export const PUBLIC_PAGES: SiteLink[] = [
 export const DATA_LINKS: SiteLink[] = [
   { href: '/api/v1/places/export.csv', label: 'Lieux de médiation au standard national (CSV)' },
   { href: '/api/v1/places/export.json', label: 'Lieux de médiation au standard national (JSON)' },
+  { href: '/api/v1/open-data', label: 'Catalogue des données ouvertes (Data Package, JSON)' },
   { href: '/api/v1/openapi.json', label: 'Documentation de l’API (OpenAPI 3.1)' },
 ];
 

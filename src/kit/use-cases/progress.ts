@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { TOPIC_CODES, TOPICS, type Level, type Topic } from '../domain/topics.js';
+import { measuredBookletsSql } from '../domain/progress-sql.js';
 
 /** The follow-up rule (domain/follow-up.ts), for the booklet page's link to the second diagnostic. */
 export { canStartFollowUp } from '../domain/follow-up.js';
@@ -67,18 +68,10 @@ export interface OrderProgress {
 export async function ordersProgress(db: Kysely<DB>, orderIds: number[], smallCount: number): Promise<OrderProgress[]> {
   if (orderIds.length === 0) return [];
   const { rows } = await sql<{ order_id: number; before_overall: number; after_overall: number; before_levels: Record<Topic, number>; after_levels: Record<Topic, number> }>`
-    with measured as (
-      select b.order_id, b.id,
-        (select d from diagnostics d where d.booklet_id = b.id and d.finished_at is not null
-          order by (d.kind = 'initial') desc, d.finished_at limit 1) as first,
-        (select d from diagnostics d where d.booklet_id = b.id and d.finished_at is not null and d.kind = 'followup'
-          order by d.finished_at desc limit 1) as last
-      from booklets b
-      where b.order_id = any(${orderIds}::bigint[]) and b.handed_at is not null
-    )
+    with measured as (${sql.raw(measuredBookletsSql())})
     select order_id, (first).overall_level as before_overall, (last).overall_level as after_overall,
            (first).topic_levels as before_levels, (last).topic_levels as after_levels
-    from measured where (first).id is not null and (last).id is not null and (last).finished_at > (first).finished_at`.execute(db);
+    from measured where order_id = any(${orderIds}::bigint[])`.execute(db);
   return orderIds.map((orderId) => {
     const measures = rows.filter((r) => r.order_id === orderId);
     const enough = measures.length >= smallCount;

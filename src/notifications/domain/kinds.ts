@@ -2,6 +2,8 @@ import { allows, type ActionRule, type Target } from '../../accounts/domain/perm
 import type { Principal } from '../../accounts/domain/principal.js';
 import type { Role } from '../../db/schema.js';
 import { PASS_PERMISSIONS } from '../../pass/domain/policies.js';
+import { nudgeRecipientRule, type NudgeHolder } from '../../pilotage/domain/nudges.js';
+import type { NudgeKind } from '../../pilotage/domain/sleeping.js';
 import { canApplyForLabel, canReviewLabel, PLACES_PERMISSIONS, type PlaceFacts } from '../../places/domain/policies.js';
 import { canConfirmBankDetails, canEnterBankDetails, REIMBURSEMENT_PERMISSIONS } from '../../reimbursement/domain/policies.js';
 
@@ -16,7 +18,7 @@ import { canConfirmBankDetails, canEnterBankDetails, REIMBURSEMENT_PERMISSIONS }
  *   event only sends the e-mail;
  * - « information » (info): the event itself is the inbox entry, read or unread per person.
  */
-export type NotificationKind = 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused';
+export type NotificationKind = 'label_application' | 'bank_details' | 'order_paid' | 'booklets_allocated' | 'label_decided' | 'bank_details_refused' | 'pilotage_nudge';
 export type NotificationCategory = 'todo' | 'info';
 
 /** The journal's actions that notify (the journal is the outbox: audit_events is written in the action's transaction). */
@@ -30,6 +32,8 @@ export const NOTIFYING_ACTIONS = {
   'label.suspended': 'label_decided',
   'label.reinstated': 'label_decided',
   'bank_account.refused': 'bank_details_refused',
+  // Written by the pilotage's daily job (pilotage/use-cases/nudges.ts), once per kind, organisation and period.
+  'pilotage.nudge': 'pilotage_nudge',
 } as const satisfies Record<string, NotificationKind>;
 
 /**
@@ -45,6 +49,7 @@ export const KIND_CATEGORY: Record<NotificationKind, NotificationCategory> = {
   booklets_allocated: 'info',
   label_decided: 'info',
   bank_details_refused: 'info',
+  pilotage_nudge: 'info',
 };
 
 /** What the recipient rules need to know of the thing that happened. */
@@ -54,7 +59,8 @@ export type NotificationFacts =
   | { kind: 'order_paid'; funderOrganisationId: number }
   | { kind: 'booklets_allocated'; recipientOrganisationId: number }
   | { kind: 'label_decided'; place: PlaceFacts }
-  | { kind: 'bank_details_refused'; place: PlaceFacts };
+  | { kind: 'bank_details_refused'; place: PlaceFacts }
+  | { kind: 'pilotage_nudge'; nudge: NudgeKind; holder: NudgeHolder; organisationId: number };
 
 /**
  * Whom to notify: the permission row whose scopes say where to look for candidates, the target, and the named
@@ -86,6 +92,12 @@ export function recipientRule(facts: NotificationFacts): RecipientRule {
     case 'bank_details_refused':
       // Refused details: those who may enter new ones are told why.
       return { rule: REIMBURSEMENT_PERMISSIONS['bank.enter'], target: placeTarget(facts.place), may: (p) => canEnterBankDetails(p, facts.place) };
+    case 'pilotage_nudge': {
+      // Sleeping value: those who act on it in the nudged organisation (pilotage/domain/nudges.ts says which row).
+      const rule = nudgeRecipientRule(facts.nudge, facts.holder);
+      const target = { organisationIds: [facts.organisationId] };
+      return { rule, target, may: (p) => allows(p, rule, target) };
+    }
     case 'booklets_allocated': {
       // Allocated: the receiving organisation's prescribers hand them to people.
       const rule = PASS_PERMISSIONS['booklets.hand'];

@@ -5,7 +5,7 @@ import { idParam } from '../../http/ids.js';
 import { apiErrors, iso, isoDateTime, isoOrNull } from '../../http/openapi.js';
 import { inboxOf, markNotificationRead } from '../use-cases/inbox.js';
 
-const kind = z.enum(['label_application', 'bank_details', 'order_paid', 'booklets_allocated', 'label_decided', 'bank_details_refused', 'expiry']);
+const kind = z.enum(['label_application', 'bank_details', 'order_paid', 'booklets_allocated', 'label_decided', 'bank_details_refused', 'pilotage_nudge', 'expiry']);
 const inboxSchema = z.object({
   count: z.object({
     todo: z.number().describe('choses à traiter (dérivées de l’état : elles disparaissent quand c’est fait)'),

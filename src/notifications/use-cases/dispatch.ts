@@ -4,6 +4,8 @@ import type { Mailer } from '../../shared/mailer.js';
 import { KIND_CATEGORY, NOTIFYING_ACTIONS, recipientRule, type NotificationFacts, type NotificationKind } from '../domain/kinds.js';
 import { describe, notificationMail, type EventText } from './messages.js';
 import { recipientsOf } from './recipients.js';
+import { isNudgeKind } from '../../pilotage/domain/sleeping.js';
+import type { NudgeFacts } from '../../pilotage/domain/nudges.js';
 
 /**
  * From the journal to the inbox and the e-mails, after the action's commit (the journal row is the outbox entry,
@@ -63,6 +65,12 @@ async function readEvent(db: Kysely<DB>, row: JournalRow): Promise<{ facts: Noti
     if (kind === 'bank_details_refused') return { facts, text: { kind, placeId: place.id, placeName: place.name, reason: reason ?? 'non précisé.' } };
     const validUntil = typeof detail('validUntil') === 'string' ? String(detail('validUntil')) : null;
     return { facts, text: { kind, placeId: place.id, placeName: place.name, decision: row.action as 'label.approved', reason, validUntil } };
+  }
+  if (kind === 'pilotage_nudge') {
+    // The nudge's facts were journaled with it (pilotage/use-cases/nudges.ts); the link is the page where one acts.
+    const nudge = row.details as unknown as NudgeFacts & { link?: unknown };
+    if (!isNudgeKind(nudge.kind) || !Number.isInteger(nudge.organisationId) || typeof nudge.link !== 'string') return null;
+    return { facts: { kind, nudge: nudge.kind, holder: nudge.holder, organisationId: nudge.organisationId }, text: { kind, nudge, link: nudge.link } };
   }
   if (kind === 'bank_details') {
     const account = await db.selectFrom('bank_accounts').select(['status', 'requested_by']).where('id', '=', Number(detail('bankAccountId'))).executeTakeFirst();

@@ -2,6 +2,8 @@ import type { MailMessage } from '../../shared/mailer.js';
 import { capitalise, ofInstitution, plural, pluralCapitalised, withArticle, withPreposition } from '../../shared/french.js';
 import { frenchDay } from '../../shared/dates.js';
 import type { NotificationKind } from '../domain/kinds.js';
+import type { NudgeFacts } from '../../pilotage/domain/nudges.js';
+import { nudgeText } from '../../pilotage/use-cases/nudge-texts.js';
 
 /** What the texts need, read from the journal row and the tables when the event is recorded. */
 export type EventText =
@@ -10,7 +12,8 @@ export type EventText =
   | { kind: 'order_paid'; orderId: number; programmeName: string; bookletCount: number }
   | { kind: 'booklets_allocated'; orderId: number; programmeName: string; bookletCount: number; funderName: string; recipientName: string }
   | { kind: 'label_decided'; placeId: number; placeName: string; decision: 'label.approved' | 'label.refused' | 'label.suspended' | 'label.reinstated'; reason: string | null; validUntil: string | null }
-  | { kind: 'bank_details_refused'; placeId: number; placeName: string; reason: string };
+  | { kind: 'bank_details_refused'; placeId: number; placeName: string; reason: string }
+  | { kind: 'pilotage_nudge'; nudge: NudgeFacts; link: string };
 
 export interface Described {
   subject: string;
@@ -27,6 +30,7 @@ export const ACTION_LABELS: Record<NotificationKind | 'expiry', string> = {
   booklets_allocated: 'Voir les carnets à remettre',
   label_decided: 'Voir le label du lieu',
   bank_details_refused: 'Saisir de nouvelles coordonnées',
+  pilotage_nudge: 'Voir et agir',
   expiry: 'Remettre les carnets',
 };
 
@@ -48,6 +52,8 @@ export function describe(text: EventText): Described {
       } as const;
       return { subject: subjects[text.decision], body: bodies[text.decision], link: `/lieux/${text.placeId}/label` };
     }
+    case 'pilotage_nudge':
+      return { ...nudgeText(text.nudge), link: text.link };
     case 'bank_details_refused':
       return {
         subject: `Coordonnées bancaires refusées : ${text.placeName}`,

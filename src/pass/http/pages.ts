@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, isAdmin, organisationsWithRole, type Principal } from '../../accounts/use-cases/principal.js';
 import { listOrganisations, organisationsHavingRole } from '../../accounts/use-cases/store.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import '../../http/dashboard-summary.js';
 import { formId, formWholeNumber, optionalFormId, parseId, pathId } from '../../http/ids.js';
 import { field, renderPage, withFormErrors } from '../../http/page.js';
 import { redirectWithFlash } from '../../http/flash.js';
@@ -130,7 +131,9 @@ export const passPages: FastifyPluginAsync = async (app) => {
     if (file === 'rapport.zip') return reply.type('application/zip').header('content-disposition', `attachment; filename="rapport-financeur-${id}.zip"`).send(reportZip(report));
     if (file === 'rapport.pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="rapport-financeur-${id}.pdf"`).send(reportPdf(report));
     if (file !== 'rapport') throw new DomainError('not_found', 'introuvable', 'Cette page n’existe pas.');
-    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport ${ofInstitution(report.funder.name)}`, report, smallCount: SMALL_COUNT });
+    // The pilotage's key numbers of this funder's programmes (app.ts hands the use case: pass never imports pilotage).
+    const dashboard = (await request.server.dashboardSummary?.(principal, { funder: String(id) })) ?? null;
+    return renderPage(request, reply, 'funder-report.njk', { title: `Rapport ${ofInstitution(report.funder.name)}`, report, smallCount: SMALL_COUNT, dashboard });
   });
 
   const programmesPage = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {

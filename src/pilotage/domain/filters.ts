@@ -146,6 +146,7 @@ export interface IndicatorValue {
   amountCents?: number | null;
   /** Distinct beneficiaries behind the number (never shown; the privacy rules read it), when personal. */
   beneficiaries?: number;
+  /** Set by privacy.ts only (engines leave it unset): null = checked and published, otherwise why it is withheld. */
   suppressed?: 'small_cell' | 'complementary' | null;
   /** Public outputs round counts under 100 (privacy.ts). */
   rounded?: boolean;

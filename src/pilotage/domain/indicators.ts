@@ -80,6 +80,8 @@ export interface IndicatorDefinition {
   amount?: boolean;
   /** For a rate: numerator / denominator, two indicators of this table. */
   ratio?: { numerator: IndicatorId; denominator: IndicatorId };
+  /** For a number computed from other indicators without being their ratio: withheld with them (privacy.ts). */
+  derivedFrom?: IndicatorId[];
   /** Which exports may name it in the open data (aggregated per commune and month). */
   openData?: boolean;
 }
@@ -293,7 +295,7 @@ export const INDICATORS: Record<IndicatorId, IndicatorDefinition> = {
     label: 'Euros mobilisés par euro de l’État', definition: 'Montant financé divisé par la part de l’État : 4 signifie que chaque euro de l’État a entraîné 3 euros d’autres financeurs.', source: 'cofinancements (order_cofunding)',
   },
   goal_progress: {
-    id: 'goal_progress', group: 'goal', kind: 'rate', unit: 'percent', personal: false, attribution: 'none',
+    id: 'goal_progress', group: 'goal', kind: 'rate', unit: 'percent', personal: false, attribution: 'none', derivedFrom: ['people_reached'],
     label: 'Progression vers l’objectif national',
     definition: 'Personnes accompagnées (pass) sur la période rapportées à l’objectif de 1,5 million de personnes par an, ramené à la durée de la période et, pour un territoire, à sa part de la population française.',
     source: 'personnes accompagnées (pass) ; population municipale INSEE 2021',

@@ -88,3 +88,13 @@ export function checkPublicFilter(filter: PilotageFilter): void {
   if (filter.funder !== null || filter.prescriber !== null || filter.place !== null || filter.programme !== null || ['funder', 'prescriber', 'place', 'programme'].includes(filter.breakdown ?? ''))
     throw forbidden('Les indicateurs publics ne se filtrent ni par organisation, ni par lieu, ni par programme : connectez-vous.', 'filtre_non_public');
 }
+
+/**
+ * A hub's worst-served communes ('pilotage.coverage.hub'): the members of that hub, for its départements, and the
+ * national administration; not another hub, even one sharing a département.
+ */
+export function canReadHubCoverage(principal: Principal, hubOrganisationId: number, departements: string[]): boolean {
+  if (principal.system || isAdmin(principal)) return true;
+  const member = principal.memberships.some((m) => m.role === 'hub' && m.organisationId === hubOrganisationId);
+  return member && departements.length > 0 && allows(principal, PILOTAGE_PERMISSIONS['pilotage.coverage.hub'], { departementCodes: departements });
+}

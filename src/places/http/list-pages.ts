@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../../accounts/domain/principal.js';
 import type { DB } from '../../db/schema.js';
 import { requirePagePrincipal } from '../../http/auth.js';
+import '../../http/dashboard-summary.js';
 import { listView, readListQuery, type FilterDefinition } from '../../http/list-query.js';
 import { renderPage } from '../../http/page.js';
 import { requireReviewer } from '../use-cases/access.js';
@@ -51,8 +52,11 @@ export const territoryPages: FastifyPluginAsync = async (app) => {
       departement: list.filters.departement || undefined,
       text: list.filters.texte || undefined,
     }, list.request);
+    // The hub's dashboard in a few numbers (the pilotage's use case, handed by app.ts).
+    const hub = principal.memberships.find((m) => m.role === 'hub');
+    const dashboard = hub ? ((await request.server.dashboardSummary?.(principal, { level: 'hub', code: String(hub.organisationId) })) ?? null) : null;
     return renderPage(request, reply, 'territory-places.njk', {
-      title: 'Lieux du territoire', places, page, list: listView('/lieux/territoire', list, definitions, page), labelStates: TERRITORY_LABEL_STATES,
+      title: 'Lieux du territoire', places, page, list: listView('/lieux/territoire', list, definitions, page), labelStates: TERRITORY_LABEL_STATES, dashboard,
     });
   });
 };
