@@ -80,9 +80,9 @@ async function layNetwork(step: (label: string, text: string) => Promise<void>, 
     analyze bench_commune_cum;
     create table bench_dep_communes as
       select d.code as dep, k, pick.*
-      from bench_dep d cross join generate_series(0, 999) k
+      from (select departement_code as code, max(total) as total from bench_commune_cum group by 1) d cross join generate_series(0, 999) k
       cross join lateral (select c.insee_code, c.name, c.postal_code, c.lat, c.lng from bench_commune_cum c
-                          where c.departement_code = d.code and c.cum >= ((k + 0.5) / 1000.0) * c.total order by c.cum limit 1) pick;
+                          where c.departement_code = d.code and c.cum >= ((k + 0.5) / 1000.0) * d.total order by c.cum limit 1) pick;
     create index on bench_dep_communes (dep, k);
     analyze bench_dep; analyze bench_dep_communes;`);
   const kinds = stateKind ? `array['funder','state']` : `array['funder']`;
@@ -149,7 +149,7 @@ async function layNetwork(step: (label: string, text: string) => Promise<void>, 
       with a as (select d.code as dep, p.id as place_id, p.organisation_id, row_number() over (partition by d.code order by p.id) - 1 as i,
                         count(*) over (partition by d.code) as cnt
                  from place_programmes pp join places p on p.id = pp.place_id join programmes pr on pr.id = pp.programme_id join bench_dep d on d.n = pr.id)
-      select a.dep, s as k, a.place_id, a.organisation_id from a cross join generate_series(0, 1023) s where s % a.cnt = a.i;
+      select a.dep, s as k, a.place_id, a.organisation_id from a cross join generate_series(a.i, 1023, a.cnt) s;
     create index on bench_dep_places (dep, k);
     create table bench_all_places as select row_number() over (order by id) - 1 as k, id as place_id, organisation_id from places where id in (select place_id from place_labels);
     create index on bench_all_places (k);
@@ -244,11 +244,11 @@ export async function growPilotageData(
                -- the operator's mediator has the operator's id (one mediator per operator)
                expires_at, redeemed_at, case when redeemed_at is not null then place_id end, case when redeemed_at is not null then organisation_id end
         from (
-          select b.id * 10 + k as serial, b.id as booklet_id, b.order_id, b.programme_id, r.face, r.expires_at, r.paid_at, b.allocated_at, b.handed_at,
-                 case when b.handed_at is not null and b.handed_at < r.expires_at and p.place_id is not null and random() < 0.9 - 0.05 * k
+          select b.id * 10 + vk as serial, b.id as booklet_id, b.order_id, b.programme_id, r.face, r.expires_at, r.paid_at, b.allocated_at, b.handed_at,
+                 case when b.handed_at is not null and b.handed_at < r.expires_at and p.place_id is not null and random() < 0.9 - 0.05 * vk
                       then b.handed_at + (least(${now}, r.expires_at) - b.handed_at) * power(random(), 1.5) * 0.999 end as redeemed_at,
                  p.place_id, p.organisation_id
-          from booklets b join bench_orders_${batch} r on r.id = b.order_id cross join generate_series(0, 9) k
+          from booklets b join bench_orders_${batch} r on r.id = b.order_id cross join generate_series(0, 9) vk
           left join bench_dep_places p on p.dep = r.dep and p.k = (b.id * 2654435761) % 1024
           where b.id >= ${b0} and b.id < ${b1}
         ) v;`);

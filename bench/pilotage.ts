@@ -27,7 +27,6 @@ import { loadTerritoriesIfEmpty } from '../src/territories/use-cases/load.js';
 import { SYSTEM_PRINCIPAL, type Principal } from '../src/accounts/domain/principal.js';
 import { REDEEM_SQL } from '../src/pass/use-cases/redemption-sql.js';
 import { newToken } from '../src/accounts/use-cases/credentials.js';
-import { buildApp } from '../src/app.js';
 import { parsePilotageFilter, type IndicatorReport, type PilotageFilter } from '../src/pilotage/domain/filters.js';
 import { INDICATORS, INDICATOR_IDS } from '../src/pilotage/domain/indicators.js';
 import { parisDay } from '../src/shared/dates.js';
@@ -334,6 +333,8 @@ export async function benchPilotage(report: (line: string) => void) {
 }
 
 async function measureHttp(database: Database, engine: Engine, mix: ReturnType<typeof filterMix>, report: (line: string) => void, size: number) {
+  // Loaded here: the app imports the pilotage routes, which need the engine.
+  const { buildApp } = await import('../src/app.js');
   const app = await buildApp({ db: database.db, pool: database.pool, kind: database.kind, secret: 'bench', config: { ...readConfig(), secureCookies: false } });
   const route = app.printRoutes().includes('indicators');
   if (!route) {

@@ -39,6 +39,9 @@ import { pilotageApi } from './pilotage/http/api.js';
 import { pilotagePages } from './pilotage/http/pages.js';
 import { OPEN_DATA_CACHE, openDataApi } from './pilotage/http/open-data-api.js';
 import { openDataPages } from './pilotage/http/open-data-pages.js';
+import { sleepingApi } from './pilotage/http/sleeping-api.js';
+import { sleepingPages } from './pilotage/http/sleeping-pages.js';
+import { coverageApi, coveragePages } from './pilotage/http/coverage-pages.js';
 import { dashboardSummary } from './pilotage/use-cases/summary.js';
 import './http/dashboard-summary.js';
 import { notificationsPages } from './notifications/http/pages.js';
@@ -233,7 +236,9 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
       await api.register(reimbursementApi);
       await api.register(kitApi);
       await api.register(pilotageApi);
+      await api.register(coverageApi);
       await api.register(openDataApi);
+      await api.register(sleepingApi);
       await api.register(notificationsApi);
     },
     { prefix: '/api/v1' },
@@ -251,6 +256,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean; 
   await app.register(accompanimentPages);
   await app.register(pilotagePages);
   await app.register(openDataPages);
+  await app.register(sleepingPages);
+  await app.register(coveragePages);
   await app.register(notificationsPages);
   return app;
 }

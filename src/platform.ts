@@ -4,6 +4,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { seedDemo, type DemoAccount } from './demo/seed.js';
 import { loadSecret } from './shared/secret.js';
 import { loadTerritoriesIfEmpty } from './territories/use-cases/load.js';
+import { loadCommuneFactsIfMissing } from './pilotage/use-cases/commune-facts.js';
 import type { Platform } from './app.js';
 
 export interface OpenedPlatform extends Platform {
@@ -16,6 +17,7 @@ export async function openPlatform(config: Config): Promise<OpenedPlatform> {
   try {
     await migrateToLatest(database.db);
     await loadTerritoriesIfEmpty(database.db);
+    await loadCommuneFactsIfMissing(database.db);
     const secret = await loadSecret(database.db, config.secret);
     return { database, db: database.db, pool: database.pool, kind: database.kind, secret, config };
   } catch (error) {

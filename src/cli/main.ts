@@ -14,6 +14,7 @@ import { DEMO_PASSWORD } from '../demo/seed.js';
 import { recordPayment } from '../pass/use-cases/activation.js';
 import { expireVouchers } from '../pass/use-cases/expiry.js';
 import { sendExpiryWarnings, WARNING_DAYS } from '../pass/use-cases/expiry-warnings.js';
+import { nudgesCommand } from './nudges.js';
 import { createMailer } from '../shared/mailer.js';
 import { issueOrder } from '../pass/use-cases/issuance.js';
 import { verifyLedger } from '../pass/use-cases/ledger.js';
@@ -318,6 +319,8 @@ program
       process.exitCode = 1;
     }
   });
+
+program.addCommand(nudgesCommand(withPlatform));
 
 frenchCommander(program);
 

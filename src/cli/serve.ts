@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { DEMO_PASSWORD } from '../demo/seed.js';
 import { expireVouchers } from '../pass/use-cases/expiry.js';
 import { sendExpiryWarnings } from '../pass/use-cases/expiry-warnings.js';
+import { sendNudges } from '../pilotage/use-cases/nudges.js';
 import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
 import { verifyPassword } from '../accounts/use-cases/credentials.js';
@@ -12,6 +13,7 @@ import type { Role } from '../db/schema.js';
 
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
 const NOTIFICATIONS_INTERVAL_MS = 60_000;
+const NUDGES_INTERVAL_MS = 24 * 60 * 60_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -46,6 +48,14 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
     await sendExpiryWarnings(platform.db, mailer, config.publicUrl).catch((error) => app.log.error(error, 'avertissements d’expiration'));
   };
   const expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
+  // Nudges where value sleeps, daily on every instance: nudges_sent is unique per kind, organisation and period, so
+  // each is recorded (and journaled) once; the dispatcher then informs and e-mails the right people.
+  const runNudges = async () => {
+    await sendNudges(platform.db)
+      .then((run) => (run.sent.length ? app.notifications.kick() : undefined))
+      .catch((error) => app.log.error(error, 'relances'));
+  };
+  const nudgesTimer = setInterval(runNudges, NUDGES_INTERVAL_MS);
   // Notifications left by the command line, another instance's crash or a mail server that was down: every minute.
   const notificationsTimer = setInterval(() => app.notifications.kick(), NOTIFICATIONS_INTERVAL_MS);
   let closing = false;
@@ -55,6 +65,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
     app.log.info(`${signal} reçu : arrêt propre`);
     clearInterval(expiryTimer);
     clearInterval(notificationsTimer);
+    clearInterval(nudgesTimer);
     await app.close();
     await platform.database.close();
     process.exit(0);
@@ -63,6 +74,7 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
   await runExpiry();
+  await runNudges();
   app.notifications.kick();
   const lines = [
     '',

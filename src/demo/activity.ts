@@ -48,10 +48,9 @@ interface DepartementPlan {
 
 /** Orders of each programme: days before today it was placed, and booklets of ten vouchers. The first has expired. */
 const ORDERS = [
-  { daysAgo: 392, booklets: 28 },
-  { daysAgo: 285, booklets: 26 },
-  { daysAgo: 178, booklets: 24 },
-  { daysAgo: 80, booklets: 22 },
+  { daysAgo: 392, booklets: 30 },
+  { daysAgo: 250, booklets: 30 },
+  { daysAgo: 120, booklets: 26 },
 ];
 
 const PLANS: DepartementPlan[] = [
@@ -128,6 +127,7 @@ interface Staff { organisation_id: number; user_id: number; departement: string;
  */
 export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string } = {}): Promise<DemoAccount[]> {
   const today = options.today ?? parisDay();
+  let T = performance.now(); const lap = (what: string) => { if (process.env.DEMO_TIMING) console.log(what, Math.round(performance.now() - T)); T = performance.now(); };
   const day = (daysAgo: number) => `('${today}'::date - ${Math.round(daysAgo)})`;
   const accounts: DemoAccount[] = [];
   const userId = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
@@ -202,6 +202,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     }
   }
 
+  lap('  // 2. Places:');
   // 2. Places: the labelled demo places of Loire-Atlantique, and new ones in the largest communes of each département.
   const taken = new Set((await db.selectFrom('places').select('commune_code').execute()).map((p) => p.commune_code));
   const rows: Record<string, unknown>[] = [];
@@ -227,6 +228,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       });
     }
   }
+  lap('  // Each new place ');
   // Each new place has its managing organisation (linked by the pivot) and one mediator.
   const placeOrganisations = await db.insertInto('organisations')
     .values(placeSirets.map((p) => ({ name: p.name, siret: p.siret, departement_code: p.departement, kinds: ['place_operator'] })))
@@ -249,6 +251,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     await staffUser(`mediation.44.demo${index + 1}@equipe.demo.inclusif.fr`, `Médiateur numérique — ${place.name}`, place.organisation_id!, 'mediator');
   }
 
+  lap('  const programmeIds');
   const programmeIds = [...funders.values()].map((f) => f.programmeId);
   const newPlaceIds = (await db.selectFrom('places').select('id').where('standard_id', 'like', 'demo-activite-%').execute()).map((p) => p.id);
   // Labels granted by the hub of the territory (the administration elsewhere), bank details entered and confirmed.
@@ -284,6 +287,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     where pd.programme_id = any(${programmeIds}::bigint[]) and p.active
       and exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_until >= ${today}::date)`.execute(db);
 
+  lap('  // 3. Orders throu');
   // 3. Orders through the use cases (commitment, issuance, payment: their ledger lines and journal), then dated back.
   const orders: { id: number; daysAgo: number; paid: boolean }[] = [];
   for (const plan of plans) {
@@ -300,11 +304,12 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
   await issueOrder(db, null, pending);
   orders.push({ id: pending, daysAgo: 12, paid: false });
 
+  lap('  const orderIds = o');
   const orderIds = orders.map((o) => o.id);
   const newOrganisations = [...[...funders.values()].map((f) => f.organisationId), ...prescribers.map((p) => p.organisation_id), ...placeOrganisations.map((o) => o.id)];
 
   await db.transaction().execute(async (trx) => {
-    const run = (query: ReturnType<typeof sql>) => query.execute(trx);
+    const run = async (query: ReturnType<typeof sql>) => { await query.execute(trx); lap(query.compile(trx).sql.slice(0, 60).replace(/\s+/g, ' ')); };
     // Back in time: organisations, programmes, orders and the rows their use cases wrote.
     await run(sql`update organisations set created_at = ${sql.raw(at(day(420), '600'))} where id = any(${newOrganisations}::bigint[]) and created_at > now() - interval '1 day'`);
     await run(sql`update programmes set created_at = ${sql.raw(at(day(400), '540'))} where id = any(${programmeIds}::bigint[])`);
@@ -335,7 +340,10 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       from communes where kind = 'commune' and departement_code = any(${plans.map((p) => p.code)}::text[])`);
     await run(sql`delete from demo_communes where rank > 40`);
 
-    // 4. Allocation: nine booklets in ten, a batch per prescriber some days after payment.
+    // 4. The plan of every booklet: allocated (nine in ten, a batch per prescriber some days after payment), handed
+    // (four in five, with a pseudonymous profile, some « non renseigné », communes weighted towards the larger ones).
+    const ages = [...AGE_BANDS, '60-74', '60-74', '40-59', '40-59', '25-39', '75+', null];
+    const situations = ['job_seeker', 'job_seeker', 'rsa', 'rsa', 'retiree', 'retiree', 'retiree', 'employee', 'student', 'disability', 'other', null];
     await run(sql`create temp table demo_booklets on commit drop as
       with base as (
         select b.id, b.number, b.order_id, b.programme_id, pd.departement_code as departement, o.paid_at, o.expires_at, o.funder_organisation_id, o.placed_by,
@@ -354,62 +362,67 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
         from allocated a where a.allocated_on < ${today}::date
       )
       select hd.*, ${sql.raw(at('hd.allocated_on', `540 + ${h('hd.order_id::text || hd.prescriber_id', 'heure')} % 420`))} as allocated_at,
-        case when hd.handed_on < ${today}::date then ${sql.raw(at('hd.handed_on', `540 + ${h('hd.id', 'heure')} % 480`))} end as handed_at
-      from handed hd`);
+        case when hd.handed_on < ${today}::date then ${sql.raw(at('hd.handed_on', `540 + ${h('hd.id', 'heure')} % 480`))} end as handed_at,
+        (${JSON.stringify(ages)}::jsonb ->> (${sql.raw(h('hd.id', 'age'))} % ${ages.length})) as age_band,
+        (${JSON.stringify(situations)}::jsonb ->> (${sql.raw(h('hd.id', 'situation'))} % ${situations.length})) as situation,
+        case when ${sql.raw(h('hd.id', 'sans-commune'))} % 12 = 0 then null
+          else 1 + floor(cc.n * power(${sql.raw(h('hd.id', 'commune'))} / 268435456.0, 2))::int end as commune_rank
+      from handed hd join (select departement, count(*) as n from demo_communes group by departement) cc on cc.departement = hd.departement`);
     await run(sql`update demo_booklets set handed_on = null, handed_at = null where handed_at is null or handed_at >= expires_at`);
-    await run(sql`update booklets b set allocated_organisation_id = d.prescriber_id, allocated_at = d.allocated_at from demo_booklets d where d.id = b.id`);
-    await run(sql`update vouchers v set status = 'allocated' from demo_booklets d where d.id = v.booklet_id and v.status = 'activated'`);
-    await run(sql`insert into audit_events (at, actor_user_id, organisation_id, action, order_id, from_status, to_status, voucher_count, details)
-      select min(d.allocated_at), min(d.placed_by), d.funder_organisation_id, 'booklets.allocated', d.order_id, 'activated', 'allocated', count(*) * 10,
-        jsonb_build_object('recipientOrganisationId', d.prescriber_id, 'recipientName', min(o.name), 'booklets', jsonb_agg(d.number order by d.id))
-      from demo_booklets d join organisations o on o.id = d.prescriber_id group by d.order_id, d.funder_organisation_id, d.prescriber_id`);
 
-    // 5. Hand-outs with a pseudonymous profile (some « non renseigné »), communes weighted towards the larger ones.
-    const ages = [...AGE_BANDS, '60-74', '60-74', '40-59', '40-59', '25-39', '75+', null];
-    const situations = ['job_seeker', 'job_seeker', 'rsa', 'rsa', 'retiree', 'retiree', 'retiree', 'employee', 'student', 'disability', 'other', null];
-    await run(sql`update booklets b set handed_at = d.handed_at, handed_by_user_id = d.prescriber_user_id,
-        profile_age_band = (${JSON.stringify(ages)}::jsonb ->> (${sql.raw(h('d.id', 'age'))} % ${ages.length})),
-        profile_situation = (${JSON.stringify(situations)}::jsonb ->> (${sql.raw(h('d.id', 'situation'))} % ${situations.length})),
-        profile_commune_code = case when ${sql.raw(h('d.id', 'sans-commune'))} % 12 = 0 then null else (select c.insee_code from demo_communes c where c.departement = d.departement
-          and c.rank = 1 + floor((select count(*) from demo_communes c2 where c2.departement = d.departement) * power(${sql.raw(h('d.id', 'commune'))} / 268435456.0, 2))::int) end
-      from demo_booklets d where d.id = b.id and d.handed_at is not null`);
-    await run(sql`update vouchers v set status = 'handed' from demo_booklets d where d.id = v.booklet_id and d.handed_at is not null and v.status = 'allocated'`);
-    await run(sql`insert into audit_events (at, actor_user_id, organisation_id, action, order_id, booklet_id, from_status, to_status, voucher_count, details)
-      select b.handed_at, b.handed_by_user_id, b.allocated_organisation_id, 'booklet.handed', b.order_id, b.id, 'allocated', 'handed', 10,
-        jsonb_build_object('ageBand', b.profile_age_band, 'communeCode', b.profile_commune_code, 'situation', b.profile_situation, 'diagnosticLevel', null, 'diagnosticId', null)
-      from booklets b join demo_booklets d on d.id = b.id where d.handed_at is not null`);
-
-    // 6. Redemptions: one person in six never comes; the others use one to ten vouchers, mostly at one place, weeks apart.
+    // 5. Redemptions: one person in six never comes; the others use one to ten vouchers, mostly at one place, weeks apart.
     await run(sql`create temp table demo_redemptions on commit drop as
       with vouchers_of as (
-        select v.serial, v.booklet_id, v.order_id, v.programme_id, v.face_value_cents, v.expires_at, d.handed_on, d.departement,
+        select v.serial, v.booklet_id, v.order_id, v.programme_id, v.face_value_cents, v.expires_at, d.handed_on,
           (row_number() over (partition by v.booklet_id order by v.serial) - 1)::int as idx,
           case when ${sql.raw(h('d.id', 'jamais'))} % 100 < 16 then 0 else 1 + ${sql.raw(h('d.id', 'combien'))} % 10 end as used
         from vouchers v join demo_booklets d on d.id = v.booklet_id where d.handed_at is not null
       ),
       dated as (
-        select vo.*, vo.handed_on + 3 + vo.idx * 9 + ${sql.raw(h('vo.serial', 'jour'))} % 7 as redeemed_on,
-          (select count(*) from demo_places p where p.programme_id = vo.programme_id) as place_count
-        from vouchers_of vo where vo.idx < vo.used
+        select vo.*, vo.handed_on + 3 + vo.idx * 9 + ${sql.raw(h('vo.serial', 'jour'))} % 7 as redeemed_on, pc.n as place_count
+        from vouchers_of vo join (select programme_id, count(*) as n from demo_places group by programme_id) pc on pc.programme_id = vo.programme_id
+        where vo.idx < vo.used
       )
-      select dt.serial, dt.booklet_id, dt.order_id, dt.programme_id, dt.face_value_cents, dt.redeemed_on,
-        ${sql.raw(at('dt.redeemed_on', `540 + ${h('dt.serial', 'heure')} % 480`))} as redeemed_at,
+      select dt.serial, dt.booklet_id, dt.order_id, dt.programme_id, dt.face_value_cents, dt.redeemed_on, t.redeemed_at,
         p.place_id, p.organisation_id as place_organisation_id, p.user_id, gen_random_uuid() as transaction_id
-      from dated dt join demo_places p on p.programme_id = dt.programme_id
+      from dated dt
+      cross join lateral (select ${sql.raw(at('dt.redeemed_on', `540 + ${h('dt.serial', 'heure')} % 480`))} as redeemed_at) t
+      join demo_places p on p.programme_id = dt.programme_id
         and p.rank = (case when ${sql.raw(h('dt.serial', 'ailleurs'))} % 100 < 85 then ${sql.raw(h('dt.booklet_id', 'lieu'))} else ${sql.raw(h('dt.serial', 'lieu'))} end) % dt.place_count
-      where dt.redeemed_on < ${today}::date`);
-    await run(sql`delete from demo_redemptions r using vouchers v where v.serial = r.serial and r.redeemed_at >= v.expires_at`);
-    await run(sql`update vouchers v set status = 'redeemed', redeemed_at = r.redeemed_at, redeemed_place_id = r.place_id, redeemed_by_user_id = r.user_id
-      from demo_redemptions r where r.serial = v.serial and v.status = 'handed'`);
+      where dt.redeemed_on < ${today}::date and t.redeemed_at < dt.expires_at`);
+
+    // One statement per table: the booklets (allocation and hand-out), the vouchers (allocated, handed or redeemed).
+    await run(sql`analyze demo_booklets, demo_redemptions`);
+    await run(sql`update booklets b set allocated_organisation_id = d.prescriber_id, allocated_at = d.allocated_at,
+        handed_at = d.handed_at, handed_by_user_id = case when d.handed_at is not null then d.prescriber_user_id end,
+        profile_age_band = case when d.handed_at is not null then d.age_band end,
+        profile_situation = case when d.handed_at is not null then d.situation end,
+        profile_commune_code = case when d.handed_at is not null then c.insee_code end
+      from demo_booklets d left join demo_communes c on c.departement = d.departement and c.rank = d.commune_rank
+      where d.id = b.id`);
+    await run(sql`update vouchers v set status = case when x.redeemed_at is not null then 'redeemed' when x.handed_at is not null then 'handed' else 'allocated' end,
+        redeemed_at = x.redeemed_at, redeemed_place_id = x.place_id, redeemed_by_user_id = x.user_id
+      from (select v2.serial, d.handed_at, r.redeemed_at, r.place_id, r.user_id
+            from vouchers v2 join demo_booklets d on d.id = v2.booklet_id left join demo_redemptions r on r.serial = v2.serial) x
+      where x.serial = v.serial and v.status = 'activated'`);
     await run(sql`insert into ledger_entries (transaction_id, at, kind, account, programme_id, organisation_id, order_id, voucher_serial, amount_cents)
       select r.transaction_id, r.redeemed_at, 'redemption', line.account, r.programme_id, line.organisation_id, r.order_id, r.serial, line.amount
       from demo_redemptions r cross join lateral (values ('vouchers_outstanding', null::bigint, r.face_value_cents::bigint),
         ('place_payable', r.place_organisation_id, -r.face_value_cents::bigint)) as line(account, organisation_id, amount)`);
+    // The journal, as the use cases write it: a row per allocation batch, per hand-out and per redemption.
     await run(sql`insert into audit_events (at, actor_user_id, organisation_id, action, order_id, booklet_id, voucher_serial, from_status, to_status, voucher_count, details)
+      select min(d.allocated_at), min(d.placed_by), d.funder_organisation_id, 'booklets.allocated', d.order_id, null::bigint, null::bigint, 'activated', 'allocated', count(*) * 10,
+        jsonb_build_object('recipientOrganisationId', d.prescriber_id, 'recipientName', min(o.name), 'booklets', jsonb_agg(d.number order by d.id))
+      from demo_booklets d join organisations o on o.id = d.prescriber_id group by d.order_id, d.funder_organisation_id, d.prescriber_id
+      union all
+      select b.handed_at, b.handed_by_user_id, b.allocated_organisation_id, 'booklet.handed', b.order_id, b.id, null, 'allocated', 'handed', 10,
+        jsonb_build_object('ageBand', b.profile_age_band, 'communeCode', b.profile_commune_code, 'situation', b.profile_situation, 'diagnosticLevel', null, 'diagnosticId', null)
+      from booklets b join demo_booklets d on d.id = b.id where d.handed_at is not null
+      union all
       select r.redeemed_at, r.user_id, r.place_organisation_id, 'voucher.redeemed', r.order_id, r.booklet_id, r.serial, 'handed', 'redeemed', 1, jsonb_build_object('placeId', r.place_id)
       from demo_redemptions r`);
 
-    // 7. Accompaniments: four redemptions in ten recorded as an individual accompaniment, and workshops with
+    // 6. Accompaniments: four redemptions in ten recorded as an individual accompaniment, and workshops with
     // anonymous participants at every place, one to three a month.
     const themes = Object.keys(THEMES);
     const referrals = [...Object.keys(REFERRALS), ...Array(8).fill(null)];
@@ -447,7 +460,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
         jsonb_build_object('accompanimentId', a.id, 'kind', a.kind, 'redeemed', jsonb_build_array(), 'linked', case when a.voucher_serial is null then jsonb_build_array() else jsonb_build_array(a.voucher_serial) end, 'anonymous', a.anonymous, 'by', 'démonstration')
       from demo_accompaniments a`);
 
-    // 8. Diagnostics: one person in five takes the kit's diagnostic at hand-out; some come back weeks later for the
+    // 7. Diagnostics: one person in five takes the kit's diagnostic at hand-out; some come back weeks later for the
     // second one (progress measured), and places run anonymous ones.
     const bank = loadItemBank();
     const pairs = LEVEL_PAIRS.map(([before, after], index) => ({ before: frozen(before, index), after: frozen(after, index + 1) }));
@@ -481,10 +494,12 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       cross join lateral (select ${sql.raw(at(`'${today}'::date - 1 - ${h("p.place_id || '-' || n", 'anonyme')} % 360`, '600'))} as at) t`);
   });
 
-  // 9. Expiry (the first orders are past their twelve months) and two reimbursement runs, through the use cases.
+  lap('  // 8. Expiry');
+  // 8. Expiry (the first orders are past their twelve months) and two reimbursement runs, through the use cases.
   await expireVouchers(db, null);
   await sql`update ledger_entries l set at = o.expires_at from orders o where o.id = l.order_id and l.kind = 'expiry' and o.id = any(${orderIds}::bigint[])`.execute(db);
   await sql`update audit_events a set at = o.expires_at from orders o where o.id = a.order_id and a.action = 'vouchers.expired' and o.id = any(${orderIds}::bigint[])`.execute(db);
+  lap('  for (const daysAgo');
   for (const daysAgo of [150, 45]) {
     const until = (await sql<{ until: string }>`select to_char(${today}::date - ${daysAgo}::int, 'YYYY-MM-DD') as until`.execute(db)).rows[0]!.until;
     const started = (await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db)).rows[0]!.now;
@@ -498,8 +513,10 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     await sql`update audit_events set at = case action when 'reimbursement.run_paid' then ${sql.raw(paid)} else ${sql.raw(created)} end
       where action in ('reimbursement.run_created', 'reimbursement.run_paid') and (details->>'runId')::bigint = ${result.runId}`.execute(db);
   }
-  await sql`analyze`.execute(db);
+  lap('  await sql`analyze`');
+  await sql`analyze vouchers, booklets, ledger_entries`.execute(db);
   await refreshPilotageIfPresent(db);
+  lap('  return accounts;\n}');
   return accounts;
 }
 

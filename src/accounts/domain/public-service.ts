@@ -24,6 +24,7 @@ export const AUDITED_PAGES: { label: string; path: string }[] = [
   { label: 'Page publique d’un chèque', path: '/c/…' },
   { label: 'Trouver un lieu (recherche, carte, liste)', path: '/lieux' },
   { label: 'Fiche d’un lieu', path: '/lieux/…' },
+  { label: 'Données ouvertes', path: '/donnees-ouvertes' },
   { label: 'Diagnostic (questions, résultat, synthèse)', path: '/diagnostic' },
   { label: 'Mon espace', path: '/espace' },
   { label: 'Mes jetons d’API', path: '/espace/jetons' },

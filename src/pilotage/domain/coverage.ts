@@ -70,12 +70,17 @@ export function contrastRatio(a: string, b: string): number {
 const one = (n: number) => n.toLocaleString('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const two = (n: number) => n.toLocaleString('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-/** The legend: one entry per class, « 1 : de 0,00 à moins de 1,43 »; class 0 last, « Sans donnée ». */
-export function legend(): { klass: number; label: string; colour: ClassColour }[] {
+/**
+ * The legend: one entry per class, « classe 1 : de 0,00 à moins de 1,43 », class 0 last (« sans donnée »). `scale`
+ * 100 writes the bounds of the gap score (the same classes on 0–100).
+ */
+export function legend(scale: 10 | 100 = 10): { klass: number; label: string; colour: ClassColour }[] {
+  const factor = scale / IFN_MAX;
   const entries = [];
   for (let k = 1; k <= IFN_CLASSES; k += 1) {
     const { from, to } = classBounds(k);
-    entries.push({ klass: k, label: k === IFN_CLASSES ? `de ${two(from)} à 10` : `de ${two(from)} à moins de ${two(to)}`, colour: PALETTE[k]! });
+    const text = (n: number) => (scale === 100 ? one(n * factor) : two(n));
+    entries.push({ klass: k, label: `classe ${k} : ${k === IFN_CLASSES ? `de ${text(from)} à ${scale}` : `de ${text(from)} à moins de ${text(to)}`}`, colour: PALETTE[k]! });
   }
   entries.push({ klass: 0, label: 'sans donnée', colour: PALETTE[0]! });
   return entries;

@@ -44,8 +44,8 @@ export const ORGANISATION_BREAKDOWNS: readonly Breakdown[] = ['funder', 'prescri
 /** The French statement of the rules (docs/INDICATEURS.md, the pages' « confidentialité » notes). */
 export const PRIVACY_RULES_FR: string[] = [
   `Toute case d’un indicateur personnel (marqué « personnel » ci-dessus) qui compte moins de ${K_ANONYMITY} bénéficiaires distincts est masquée : sa valeur et son montant ne sont pas publiés (« moins de ${K_ANONYMITY} personnes »). Une case à zéro n’est pas masquée : elle ne désigne personne.`,
-  'Masquage complémentaire : dans chaque colonne d’une ventilation, si une seule case est masquée alors que le total est publié, la plus petite autre case non nulle est masquée aussi (« masqué pour protéger une autre case »), sinon le total ; une case masquée ne peut donc pas être recalculée en retranchant les cases publiées du total. Si le total d’un territoire compte moins de 5 bénéficiaires, il est masqué avec toutes ses cases non nulles.',
-  'Un taux calculé à partir d’une case masquée est masqué. Un délai médian est masqué quand il porte sur moins de 5 bénéficiaires.',
+  `Masquage complémentaire : dans chaque colonne d’une ventilation, si une seule case est masquée alors que le total est publié, la plus petite autre case non nulle est masquée aussi (« masqué pour protéger une autre case »), sinon le total ; une case masquée ne peut donc pas être recalculée en retranchant les cases publiées du total. Si le total d’un territoire compte moins de ${K_ANONYMITY} bénéficiaires, il est masqué avec toutes ses cases non nulles.`,
+  `Un taux calculé à partir d’une case masquée est masqué. Un délai médian est masqué quand il porte sur moins de ${K_ANONYMITY} bénéficiaires.`,
   `Niveau public (données ouvertes, pages sans connexion) : aucun filtre ni ventilation par organisation, lieu ou programme ; les comptes de personnes et de leur activité inférieurs à ${PUBLIC_ROUNDING.below} sont arrondis au multiple de ${PUBLIC_ROUNDING.step} le plus proche (« arrondi »), les montants et les taux correspondants sont calculés à partir des valeurs arrondies. Les comptes de lieux, de médiateurs, de chèques émis, activés ou attribués et les montants financés sont exacts.`,
   'Les parts d’une ventilation sont des pourcentages entiers dont la somme fait exactement 100 (méthode du plus fort reste), calculés sur les seules cases publiées : une case masquée n’a pas de part.',
   'Le nombre de bénéficiaires derrière chaque case sert au masquage et ne quitte jamais le serveur. Aucune ventilation ne descend sous la commune, le lieu ou le mois : aucune ne mène à une personne.',
@@ -109,7 +109,7 @@ function withhold(def: IndicatorDefinition, previous: IndicatorValue | undefined
 }
 
 function publish(def: IndicatorDefinition, v: IndicatorValue): IndicatorValue {
-  const rest = v;
+  const { beneficiaries: _dropped, ...rest } = v;
   const out: IndicatorValue = { ...rest, suppressed: rest.value === null ? (rest.suppressed ?? null) : null };
   if (def.estimate) out.estimate = true;
   return out;
@@ -151,7 +151,8 @@ function complementary(id: IndicatorId, top: Values, rows: Values[]): void {
   else top[id] = withhold(def, total, 'complementary');
 }
 
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+/** A rate keeps the engine's precision: percents to a tenth, other ratios to a hundredth. */
+const roundRate = (def: IndicatorDefinition, x: number) => (def.unit === 'percent' ? Math.round(x * 10) / 10 : Math.round(x * 100) / 100);
 
 /** Rule 4 (counts) for one values map; returns the factor rounded / exact of each rounded indicator. */
 function roundCounts(values: Values): Map<IndicatorId, number> {
@@ -197,7 +198,7 @@ function derive(values: Values, factors: Map<IndicatorId, number> | null): void 
       scale = def.ratio && index === 1 ? scale / f : scale * f;
     });
     if (!Number.isFinite(scale)) values[id] = withhold(def, v, 'small_cell');
-    else if (rounded) values[id] = { ...v, value: round6(v.value * scale), rounded: true };
+    else if (rounded) values[id] = { ...v, value: roundRate(def, v.value * scale), rounded: true };
   }
 }
 

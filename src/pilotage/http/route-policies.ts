@@ -19,4 +19,17 @@ export const PILOTAGE_ROUTES: RoutePolicies = {
   'GET /api/v1/open-data/CHANGELOG.md': 'opendata.read',
   'GET /api/v1/open-data/README.md': 'opendata.read',
   'GET /donnees-ouvertes': 'opendata.read',
+  // Sleeping vouchers and nudges (sleeping-pages.ts, sleeping-api.ts).
+  'GET /pilotage/dormants': 'pilotage.sleeping',
+  'GET /pilotage/dormants.csv': 'pilotage.sleeping',
+  'GET /api/v1/pilotage/sleeping': 'pilotage.sleeping',
+  'GET /pilotage/relances': 'pilotage.nudges.configure',
+  'POST /pilotage/relances': 'pilotage.nudges.configure',
+  // Coverage gaps (coverage-pages.ts): public, no personal data; a hub's worst-served communes for the hub.
+  'GET /pilotage/couverture': 'pilotage.public',
+  'GET /pilotage/couverture.csv': 'pilotage.public',
+  'GET /pilotage/couverture/:departement': 'pilotage.public',
+  'GET /pilotage/couverture/:departement.csv': 'pilotage.public',
+  'GET /pilotage/couverture/hub/:id': 'pilotage.coverage.hub',
+  'GET /api/v1/pilotage/coverage': 'pilotage.public',
 };

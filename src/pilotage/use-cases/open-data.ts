@@ -102,7 +102,7 @@ export { parseOpenDataPeriod };
 
 /** Journals a download or an export of an open-data file (who, which file, which period, how many rows). */
 export async function journalOpenData(db: Kysely<DB>, principal: Principal | null, dataset: 'lieux' | 'activite-communes', period: OpenDataPeriod, rows: number): Promise<void> {
-  await journalExport(db, principal, { format: 'csv', filter: openDataFilter(period), rows, dataset: `opendata:${dataset}` } as Parameters<typeof journalExport>[2]);
+  await journalExport(db, principal, { format: 'csv', filter: openDataFilter(period), rows, dataset: `opendata:${dataset}` });
 }
 
 export interface OpenDataExport {

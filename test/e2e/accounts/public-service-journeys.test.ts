@@ -173,7 +173,7 @@ describe(`header, footer and public-service pages in Chromium on ${testDatabaseK
 
     // The same pages with JavaScript, for the accessibility audit (axe-core runs in the page).
     const audited = await journeys.pageAs(null, PHONE);
-    for (const path of ['/mentions-legales', '/accessibilite', '/donnees-personnelles', '/plan-du-site']) {
+    for (const path of ['/mentions-legales', '/accessibilite', '/donnees-personnelles', '/plan-du-site', '/donnees-ouvertes']) {
       await audited.goto(`${baseUrl}${path}`);
       await assertAccessible(audited);
     }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { buildApp } from '../../../src/app.js';
 import { createNotificationDispatcher, type NotificationDispatcher } from '../../../src/notifications/use-cases/dispatch.js';
 import { inboxOf } from '../../../src/notifications/use-cases/inbox.js';
 import { allocateBooklets, handBooklet } from '../../../src/pass/use-cases/booklets.js';
@@ -9,6 +11,7 @@ import { readNudgeSettings, readSleeping } from '../../../src/pilotage/use-cases
 import { DomainError } from '../../../src/shared/errors.js';
 import { captureMailer, type MailMessage, type Mailer } from '../../../src/shared/mailer.js';
 import { openTestPlatform, testDatabaseKind } from '../../support/platform.js';
+import { pageClient } from '../../support/pages.js';
 import { buildWorld, makeActor, type Actor } from '../../support/world.js';
 
 const DAY = 86_400_000;
@@ -135,5 +138,60 @@ describe(`sleeping vouchers and nudges on ${testDatabaseKind}`, () => {
     const journal = await platform.db.selectFrom('audit_events').select('actor_user_id').where('action', '=', 'pilotage.nudges_configured').execute();
     assert.deepEqual(journal.map((j) => j.actor_user_id), [world.admin.principal.userId]);
     await updateNudgeSettings(platform.db, world.admin.principal, [{ kind: 'allocated_not_handed', enabled: true, thresholdDays: 45, period: 'week' }]);
+  });
+
+  test('the pages: the four lists with their CSV files, the settings form for the administration (PRG), the API', async () => {
+    const app: FastifyInstance = await buildApp(platform);
+    await app.ready();
+    try {
+      const prescriber = await pageClient(app, platform.db, world.prescriber.principal.userId);
+      const page = await prescriber.get('/pilotage/dormants');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /<h1>Chèques et carnets qui dorment<\/h1>/);
+      assert.match(page.body, /depuis 45\u00a0jours ou plus/);
+      assert.match(page.body, /href="\/carnets"/);
+      assert.match(page.body, /carnets remis dans les 4\u00a0semaines suivant la relance du|carnets remis depuis la relance du/);
+      const csv = await prescriber.get('/pilotage/dormants.csv?liste=attribues');
+      assert.equal(csv.statusCode, 200);
+      assert.match(String(csv.headers['content-type']), /text\/csv/);
+      assert.match(csv.body, /^\uFEFFStructure prescriptrice;Carnets attribués non remis;Plus ancienne attribution\r\nCAF;1;/);
+      assert.equal((await prescriber.get('/pilotage/dormants.csv?liste=autre')).statusCode, 422);
+      assert.equal((await prescriber.get('/pilotage/relances')).statusCode, 403);
+
+      const admin = await pageClient(app, platform.db, world.admin.principal.userId);
+      const form = await admin.get('/pilotage/relances');
+      assert.equal(form.statusCode, 200);
+      const fields = (days: string) => ({
+        allocated_not_handed_actif: 'oui', allocated_not_handed_jours: days, allocated_not_handed_periode: 'week',
+        handed_unused_actif: 'oui', handed_unused_jours: '60', handed_unused_periode: 'week',
+        few_redemptions_actif: 'oui', few_redemptions_jours: '90', few_redemptions_minimum: '5', few_redemptions_periode: 'month',
+        close_to_expiry_jours: '30', close_to_expiry_periode: 'week',
+      });
+      const refused = await admin.post('/pilotage/relances', fields('400'));
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /nombre entier de jours, de 1 à 365 \(et non 400\)/);
+      assert.match(refused.body, /value="400"/, 'the value typed is kept');
+      const saved = await admin.post('/pilotage/relances', fields('40'));
+      assert.equal(saved.statusCode, 303);
+      assert.equal(saved.headers.location, '/pilotage/relances');
+      assert.match((await admin.get('/pilotage/relances')).body, /Les réglages des relances sont enregistrés\./);
+      const settings = await readNudgeSettings(platform.db);
+      assert.deepEqual([settings.allocated_not_handed.thresholdDays, settings.close_to_expiry.enabled], [40, false]);
+      await updateNudgeSettings(platform.db, world.admin.principal, [
+        { kind: 'allocated_not_handed', enabled: true, thresholdDays: 45, period: 'week' },
+        { kind: 'close_to_expiry', enabled: true, thresholdDays: 30, period: 'week' },
+      ]);
+
+      const api = await app.inject({ url: '/api/v1/pilotage/sleeping', headers: { authorization: `Bearer ${world.prescriber.token}` } });
+      assert.equal(api.statusCode, 200, api.body);
+      const body = api.json() as { allocated: { organisationId: number; booklets: number }[]; effects: unknown[] };
+      assert.deepEqual(body.allocated.map((r) => [r.organisationId, r.booklets]), [[world.prescriber.organisationId, 1]]);
+      assert.ok(body.effects.length > 0);
+      const foreign = await app.inject({ url: '/api/v1/pilotage/sleeping', headers: { authorization: `Bearer ${foreignPrescriber.token}` } });
+      assert.deepEqual((foreign.json() as { allocated: unknown[] }).allocated, []);
+      assert.equal((await app.inject({ url: '/api/v1/pilotage/sleeping', headers: { authorization: `Bearer ${world.mediatorA.token}` } })).statusCode, 403);
+    } finally {
+      await app.close();
+    }
   });
 });
