@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemo, type DemoAccount } from './demo/seed.js';
+import { seedDemoActivity } from './demo/activity.js';
 import { loadSecret } from './shared/secret.js';
 import { loadTerritoriesIfEmpty } from './territories/use-cases/load.js';
 import { loadCommuneFactsIfMissing } from './pilotage/use-cases/commune-facts.js';
@@ -26,9 +27,13 @@ export async function openPlatform(config: Config): Promise<OpenedPlatform> {
   }
 }
 
-/** The demo territory is loaded only into an empty platform (no organisation yet). */
+/**
+ * The demo territory is loaded only into an empty platform (no organisation yet): the Loire-Atlantique demo, then a
+ * year of activity on several départements (demo/activity.ts) so that the pilotage shows something at once.
+ */
 export async function seedDemoIfEmpty(platform: OpenedPlatform): Promise<DemoAccount[] | null> {
   const existing = await platform.db.selectFrom('organisations').select('id').limit(1).executeTakeFirst();
   if (existing) return null;
-  return seedDemo(platform.db);
+  const accounts = await seedDemo(platform.db);
+  return [...accounts, ...(await seedDemoActivity(platform.db))];
 }

@@ -15,6 +15,7 @@ import { recordPayment } from '../pass/use-cases/activation.js';
 import { expireVouchers } from '../pass/use-cases/expiry.js';
 import { sendExpiryWarnings, WARNING_DAYS } from '../pass/use-cases/expiry-warnings.js';
 import { nudgesCommand } from './nudges.js';
+import { coverageCommand } from './coverage.js';
 import { createMailer } from '../shared/mailer.js';
 import { issueOrder } from '../pass/use-cases/issuance.js';
 import { verifyLedger } from '../pass/use-cases/ledger.js';
@@ -321,6 +322,7 @@ program
   });
 
 program.addCommand(nudgesCommand(withPlatform));
+program.addCommand(coverageCommand(withPlatform));
 
 frenchCommander(program);
 

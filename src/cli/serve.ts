@@ -3,6 +3,8 @@ import { DEMO_PASSWORD } from '../demo/seed.js';
 import { expireVouchers } from '../pass/use-cases/expiry.js';
 import { sendExpiryWarnings } from '../pass/use-cases/expiry-warnings.js';
 import { sendNudges } from '../pilotage/use-cases/nudges.js';
+import { refreshCoverage } from '../pilotage/use-cases/coverage.js';
+import { PILOTAGE_REFRESH_INTERVAL_MS, refreshPilotage } from '../pilotage/use-cases/refresh.js';
 import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
 import { verifyPassword } from '../accounts/use-cases/credentials.js';
@@ -14,6 +16,7 @@ import type { Role } from '../db/schema.js';
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
 const NOTIFICATIONS_INTERVAL_MS = 60_000;
 const NUDGES_INTERVAL_MS = 24 * 60 * 60_000;
+const COVERAGE_INTERVAL_MS = 60 * 60_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -56,6 +59,19 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
       .catch((error) => app.log.error(error, 'relances'));
   };
   const nudgesTimer = setInterval(runNudges, NUDGES_INTERVAL_MS);
+  // Coverage gaps, hourly on every instance (an advisory lock orders two instances' runs; each replaces the tables).
+  const runCoverage = async () => {
+    await refreshCoverage(platform.db).catch((error) => app.log.error(error, 'couverture territoriale'));
+  };
+  const coverageTimer = setInterval(runCoverage, COVERAGE_INTERVAL_MS);
+  // The pilotage's aggregates, every 30 s on every instance: a try-lock lets one refresh at a time (ADR 0010).
+  let refreshing = false;
+  const runPilotage = async () => {
+    if (refreshing) return;
+    refreshing = true;
+    await refreshPilotage(platform.db).catch((error) => app.log.error(error, 'agrégats du pilotage')).finally(() => (refreshing = false));
+  };
+  const pilotageTimer = setInterval(runPilotage, PILOTAGE_REFRESH_INTERVAL_MS);
   // Notifications left by the command line, another instance's crash or a mail server that was down: every minute.
   const notificationsTimer = setInterval(() => app.notifications.kick(), NOTIFICATIONS_INTERVAL_MS);
   let closing = false;
@@ -66,6 +82,8 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
     clearInterval(expiryTimer);
     clearInterval(notificationsTimer);
     clearInterval(nudgesTimer);
+    clearInterval(coverageTimer);
+    clearInterval(pilotageTimer);
     await app.close();
     await platform.database.close();
     process.exit(0);
@@ -75,6 +93,8 @@ export async function serve(config: Config, loadDemo: boolean): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   await runExpiry();
   await runNudges();
+  void runPilotage();
+  void runCoverage();
   app.notifications.kick();
   const lines = [
     '',

@@ -21,6 +21,8 @@ import { obstaclesFrom } from '../kit/domain/obstacles.js';
 import { recommend } from '../kit/domain/recommendation.js';
 import type { Level, Topic } from '../kit/domain/topics.js';
 import { loadItemBank } from '../kit/use-cases/item-bank-file.js';
+import { rebuildPilotage } from '../pilotage/use-cases/refresh.js';
+import { refreshCoverage } from '../pilotage/use-cases/coverage.js';
 import { parisDay } from '../shared/dates.js';
 import { ofName } from '../shared/french.js';
 import { DEMO_PASSWORD, type DemoAccount } from './seed.js';
@@ -46,9 +48,13 @@ interface DepartementPlan {
   prescribers: string[];
 }
 
-/** Orders of each programme: days before today it was placed, and booklets of ten vouchers. The first has expired. */
+/**
+ * Orders of each programme: days before today it was placed, and booklets of ten vouchers. The programmes' vouchers
+ * are valid ten months, so the first order has expired within the year the dashboards show by default.
+ */
+const VALIDITY_MONTHS = 10;
 const ORDERS = [
-  { daysAgo: 392, booklets: 30 },
+  { daysAgo: 358, booklets: 30 },
   { daysAgo: 250, booklets: 30 },
   { daysAgo: 120, booklets: 26 },
 ];
@@ -127,7 +133,6 @@ interface Staff { organisation_id: number; user_id: number; departement: string;
  */
 export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string } = {}): Promise<DemoAccount[]> {
   const today = options.today ?? parisDay();
-  let T = performance.now(); const lap = (what: string) => { if (process.env.DEMO_TIMING) console.log(what, Math.round(performance.now() - T)); T = performance.now(); };
   const day = (daysAgo: number) => `('${today}'::date - ${Math.round(daysAgo)})`;
   const accounts: DemoAccount[] = [];
   const userId = async (email: string) => (await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
@@ -180,7 +185,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       name: plan.programmeName,
       departementCodes: [plan.code],
       faceValueCents: 1000,
-      validityMonths: 12,
+      validityMonths: VALIDITY_MONTHS,
       cofunders: [{ organisationId, shareBp: plan.shareBp }, { organisationId: stateId, shareBp: 10000 - plan.shareBp }],
       eligibleServices: serviceValues,
     });
@@ -202,7 +207,6 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     }
   }
 
-  lap('  // 2. Places:');
   // 2. Places: the labelled demo places of Loire-Atlantique, and new ones in the largest communes of each département.
   const taken = new Set((await db.selectFrom('places').select('commune_code').execute()).map((p) => p.commune_code));
   const rows: Record<string, unknown>[] = [];
@@ -228,7 +232,6 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       });
     }
   }
-  lap('  // Each new place ');
   // Each new place has its managing organisation (linked by the pivot) and one mediator.
   const placeOrganisations = await db.insertInto('organisations')
     .values(placeSirets.map((p) => ({ name: p.name, siret: p.siret, departement_code: p.departement, kinds: ['place_operator'] })))
@@ -251,7 +254,6 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     await staffUser(`mediation.44.demo${index + 1}@equipe.demo.inclusif.fr`, `Médiateur numérique — ${place.name}`, place.organisation_id!, 'mediator');
   }
 
-  lap('  const programmeIds');
   const programmeIds = [...funders.values()].map((f) => f.programmeId);
   const newPlaceIds = (await db.selectFrom('places').select('id').where('standard_id', 'like', 'demo-activite-%').execute()).map((p) => p.id);
   // Labels granted by the hub of the territory (the administration elsewhere), bank details entered and confirmed.
@@ -287,7 +289,6 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     where pd.programme_id = any(${programmeIds}::bigint[]) and p.active
       and exists (select 1 from place_labels l where l.place_id = p.id and l.status = 'approved' and l.valid_until >= ${today}::date)`.execute(db);
 
-  lap('  // 3. Orders throu');
   // 3. Orders through the use cases (commitment, issuance, payment: their ledger lines and journal), then dated back.
   const orders: { id: number; daysAgo: number; paid: boolean }[] = [];
   for (const plan of plans) {
@@ -304,12 +305,11 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
   await issueOrder(db, null, pending);
   orders.push({ id: pending, daysAgo: 12, paid: false });
 
-  lap('  const orderIds = o');
   const orderIds = orders.map((o) => o.id);
   const newOrganisations = [...[...funders.values()].map((f) => f.organisationId), ...prescribers.map((p) => p.organisation_id), ...placeOrganisations.map((o) => o.id)];
 
   await db.transaction().execute(async (trx) => {
-    const run = async (query: ReturnType<typeof sql>) => { await query.execute(trx); lap(query.compile(trx).sql.slice(0, 60).replace(/\s+/g, ' ')); };
+    const run = (query: ReturnType<typeof sql>) => query.execute(trx);
     // Back in time: organisations, programmes, orders and the rows their use cases wrote.
     await run(sql`update organisations set created_at = ${sql.raw(at(day(420), '600'))} where id = any(${newOrganisations}::bigint[]) and created_at > now() - interval '1 day'`);
     await run(sql`update programmes set created_at = ${sql.raw(at(day(400), '540'))} where id = any(${programmeIds}::bigint[])`);
@@ -317,7 +317,7 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     await run(sql`update audit_events set at = ${sql.raw(at(day(400), '540'))} where action like 'programme.%' and (details->>'programmeId')::bigint = any(${programmeIds}::bigint[])`);
     await run(sql`update orders o set placed_at = ${sql.raw(at(`'${today}'::date - d.days_ago`, '570'))},
         issued_at = ${sql.raw(at(`'${today}'::date - d.days_ago + 2`, '600'))},
-        expires_at = ${sql.raw(at(`'${today}'::date - d.days_ago + 2`, '600'))} + make_interval(months => 12),
+        expires_at = ${sql.raw(at(`'${today}'::date - d.days_ago + 2`, '600'))} + make_interval(months => ${VALIDITY_MONTHS}),
         paid_at = case when o.paid_at is not null then ${sql.raw(at(`'${today}'::date - d.days_ago + 9`, '840'))} end
       from unnest(${orders.map((x) => x.id)}::bigint[], ${orders.map((x) => x.daysAgo)}::int[]) as d(id, days_ago) where o.id = d.id`);
     await run(sql`update vouchers v set expires_at = o.expires_at from orders o where o.id = v.order_id and o.id = any(${orderIds}::bigint[])`);
@@ -494,12 +494,10 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
       cross join lateral (select ${sql.raw(at(`'${today}'::date - 1 - ${h("p.place_id || '-' || n", 'anonyme')} % 360`, '600'))} as at) t`);
   });
 
-  lap('  // 8. Expiry');
   // 8. Expiry (the first orders are past their twelve months) and two reimbursement runs, through the use cases.
   await expireVouchers(db, null);
   await sql`update ledger_entries l set at = o.expires_at from orders o where o.id = l.order_id and l.kind = 'expiry' and o.id = any(${orderIds}::bigint[])`.execute(db);
   await sql`update audit_events a set at = o.expires_at from orders o where o.id = a.order_id and a.action = 'vouchers.expired' and o.id = any(${orderIds}::bigint[])`.execute(db);
-  lap('  for (const daysAgo');
   for (const daysAgo of [150, 45]) {
     const until = (await sql<{ until: string }>`select to_char(${today}::date - ${daysAgo}::int, 'YYYY-MM-DD') as until`.execute(db)).rows[0]!.until;
     const started = (await sql<{ now: Date }>`select clock_timestamp() as now`.execute(db)).rows[0]!.now;
@@ -513,22 +511,9 @@ export async function seedDemoActivity(db: Kysely<DB>, options: { today?: string
     await sql`update audit_events set at = case action when 'reimbursement.run_paid' then ${sql.raw(paid)} else ${sql.raw(created)} end
       where action in ('reimbursement.run_created', 'reimbursement.run_paid') and (details->>'runId')::bigint = ${result.runId}`.execute(db);
   }
-  lap('  await sql`analyze`');
   await sql`analyze vouchers, booklets, ledger_entries`.execute(db);
-  await refreshPilotageIfPresent(db);
-  lap('  return accounts;\n}');
+  // The dashboards read the aggregates and the coverage: computed once, now that the year is written.
+  await rebuildPilotage(db);
+  await refreshCoverage(db);
   return accounts;
-}
-
-/**
- * The pilotage's aggregates and coverage, when their modules are there (helpers H1 and H3 of issue 12 write them):
- * a dynamic import, so the demo still loads while they are being built.
- */
-async function refreshPilotageIfPresent(db: Kysely<DB>): Promise<void> {
-  const load = async (path: string) => { try { return await import(path); } catch (error) { if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null; throw error; } };
-  const refresh = await load('../pilotage/use-cases/refresh.js');
-  const rebuild = refresh?.rebuildPilotage ?? refresh?.refreshPilotage;
-  if (typeof rebuild === 'function') await rebuild(db);
-  const coverage = await load('../pilotage/use-cases/coverage.js');
-  if (typeof coverage?.refreshCoverage === 'function') await coverage.refreshCoverage(db);
 }

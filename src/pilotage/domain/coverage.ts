@@ -132,6 +132,9 @@ export function peopleToReach(population: number, workingAge: number | null): nu
 // ---------------------------------------------------------------------------------------------------------------
 // Offer and gap
 
+/** Nearest-first candidates read from the places' GiST index before the exact great-circle distance chooses. */
+export const NEAREST_CANDIDATES = 8;
+
 /** Beyond this distance (km, great circle) from the commune's centre, a labelled place does not count as near. */
 export const REACH_KM = 20;
 /** Reference capacity: weighted people to reach that one labelled place can serve (a parameter, not a norm). */
@@ -208,3 +211,38 @@ export function weightedMean(items: { value: number | null; weight: number }[]):
   }
   return weights > 0 ? sum / weights : null;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// docs/INDICATEURS.md
+
+const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString().replace('.', ',')} %`;
+
+/** The method of the coverage pages, rendered into docs/INDICATEURS.md (dictionary-doc.ts EXTRA_SECTIONS). */
+export const COVERAGE_DOC_SECTION = {
+  title: 'Couverture territoriale (déséquilibres territoriaux)',
+  body: [
+    'Pages `/pilotage/couverture` (France par département), `/pilotage/couverture/:departement` (ses communes), leurs CSV, `GET /api/v1/pilotage/coverage` et la page d’un hub `/pilotage/couverture/hub/:id` (ses communes les moins bien desservies). Publiques : aucune donnée personnelle (population INSEE, lieux et médiateurs du réseau). Calcul par `refreshCoverage` (chaque heure, à la fin du chargement de la démonstration, `inclusif coverage refresh`) ; chaque page dit quand.',
+    '',
+    '### IFN et couleurs',
+    '',
+    '- **IFN** : indice de fragilité numérique, variante des outils de l’État : moyenne de cinq scores de 0 à 10 (locaux sans très haut débit, sans 4G, pauvreté, part des 65 ans et plus, 15 ans et plus peu ou pas diplômés), 10 = le plus fragile. Source : `src/pilotage/data/ifn-communes.csv` (dépôt inclusion-numerique/inclusion-numerique, AGPL-3.0, scores de fragilite-numerique.fr, La MedNum et Credoc). Paris, Lyon et Marseille : moyenne de leurs arrondissements pondérée par la population. Un département : moyenne de ses communes pondérée par la population (l’IFN départemental officiel n’est pas publié dans ces fichiers).',
+    `- **Classes** (une seule règle, pour toutes les cartes, tableaux et CSV) : classe = min(${IFN_CLASSES}, ⌊s × ${IFN_CLASSES} ÷ ${IFN_MAX}⌋ + 1), sept classes de même largeur fermées à gauche ; 0 est la classe 1, 10 la classe 7 ; sans score : classe 0, « sans donnée ». Les trois outils de l’État rangent le même score dans des couleurs différentes (⌊(s − 1) × 7/10⌋, max(1, ⌈s × 7/10⌉), interpolation linéaire) ; celle-ci donne une classe à tout score de 0 à 10. Le score d’écart (0 à 100) est rangé par la même règle sur score ÷ 10.`,
+    `- **Palette** : ${PALETTE.slice(1).map((c, i) => `${i + 1} \`${c.fill}\` (${c.token})`).join(', ')} ; sans donnée \`${PALETTE[0]!.fill}\`. Luminance strictement décroissante de 1 à 7 ; le texte des pastilles de légende (noir ou blanc) contraste d’au moins 4,5:1 ; contours \`${OUTLINE}\` (11,4:1 sur blanc). La couleur n’est jamais seule : chaque carte a son tableau et chaque ligne sa classe et sa valeur (test/unit/pilotage/coverage.test.ts vérifie ces rapports).`,
+    '',
+    '### Personnes à atteindre (estimation)',
+    '',
+    `- Taux d’illectronisme INSEE 2021 par âge : ${pct(ILLECTRONISM_RATES['15-24'])} (15-24 ans), ${pct(ILLECTRONISM_RATES['25-39'])} (25-39), ${pct(ILLECTRONISM_RATES['40-59'])} (40-59, déduit pour retrouver ${pct(ILLECTRONISM_RATES.overall)} au total avec la pyramide nationale 2021), ${pct(ILLECTRONISM_RATES['60-74'])} (60-74), ${pct(ILLECTRONISM_RATES['75+'])} (75 ans et plus).`,
+    `- Le référentiel donne à chaque commune sa population et ses 15-64 ans, pas sa pyramide : 15-64 ans × ${pct(RATE_15_64)} + 65 ans et plus × ${pct(RATE_65_PLUS)} (taux pondérés par la pyramide nationale), les 65 ans et plus étant estimés par population − 15-64 ans − la part nationale des moins de 15 ans (${pct(CHILDREN_SHARE)}), jamais moins de 0. Sans le chiffre des 15-64 ans : population de 15 ans et plus × ${pct(ILLECTRONISM_RATES.overall)}. Un ordre de grandeur affiché comme estimation, jamais un décompte.`,
+    '',
+    '### Offre, besoin non couvert, score d’écart',
+    '',
+    '- **Lieux** : lieux actifs de la commune (ceux d’un arrondissement comptent pour sa commune) ; **labellisés** : label valide aujourd’hui ; **acceptant le pass** : labellisés et acceptant au moins un programme (les mêmes définitions SQL que l’encaissement et la recherche, `places/domain/sql-fragments.ts`). **Médiateurs** : personnes ayant le rôle de médiateur dans une structure qui gère un lieu actif de la commune (comptées une fois par département). Pour 10 000 habitants : nombre × 10 000 ÷ population.',
+    `- **Distances** : à vol d’oiseau (grand cercle) du centre de la commune au lieu labellisé le plus proche, et au lieu acceptant le pass le plus proche ; les ${NEAREST_CANDIDATES} plus proches candidats sont lus dans l’index GiST de la position projetée (comme la recherche des lieux), puis la distance exacte choisit.`,
+    `- **Besoin pondéré** W = personnes à atteindre × (0,5 + IFN ÷ 10) : × 0,5 pour un IFN de 0, × 1 pour 5, × 1,5 pour 10 ; sans IFN, le poids d’un IFN de ${NEUTRAL_IFN}.`,
+    `- **Offre** O (0 à 1) = max(capacité, proximité) : capacité = min(1, lieux labellisés de la commune × ${PEOPLE_PER_PLACE} ÷ W) — un lieu labellisé sert environ ${PEOPLE_PER_PLACE} personnes à atteindre (un paramètre, pas une norme) ; proximité = max(0, 1 − d ÷ ${REACH_KM} km) × min(1, ${PEOPLE_PER_PLACE} ÷ W) — un lieu proche sert une petite commune, pas une ville.`,
+    '- **Besoin non couvert** U = W × (1 − O), en personnes (estimation) : l’ordre « les moins bien desservies d’abord ».',
+    '- **Score d’écart** G = 100 × (1 − O) × (0,5 + IFN ÷ 10) ÷ 1,5 = 100 × U ÷ (1,5 × personnes à atteindre), de 0 à 100 ; pour un département, la même formule sur ses sommes. Plus de lieux ou un lieu plus proche ne l’augmentent jamais, un IFN plus fort ou plus de personnes à atteindre ne le diminuent jamais (tests de propriétés).',
+    `- **Population éloignée** : part de la population des communes à plus de ${REACH_KM} km du lieu labellisé le plus proche (ou sans aucun).`,
+    '- Limites : distances à vol d’oiseau depuis le centre de la commune (pas de temps de trajet) ; l’offre ne lit pas les horaires ni le nombre de médiateurs par lieu ; les communes sans score dans le fichier (Les Trois Lacs, par exemple) sont « sans donnée ».',
+  ].join('\n'),
+};

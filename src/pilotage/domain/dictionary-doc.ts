@@ -13,6 +13,7 @@ import {
   type IndicatorUnit,
 } from './indicators.js';
 import { K_ANONYMITY, operandsOf, PRIVACY_RULES_FR } from './privacy.js';
+import { COVERAGE_DOC_SECTION } from './coverage.js';
 
 /**
  * docs/INDICATEURS.md, rendered from the metric dictionary (indicators.ts) and the privacy rules (privacy.ts);
@@ -33,7 +34,7 @@ export interface DocSection {
  * documents its method here adds its section to this list (imported from its pure domain module), so the script
  * and the test render the same document.
  */
-export const EXTRA_SECTIONS: DocSection[] = [];
+export const EXTRA_SECTIONS: DocSection[] = [COVERAGE_DOC_SECTION];
 
 export const KIND_LABELS: Record<IndicatorKind, string> = {
   flow: 'flux : des événements comptés le jour où ils ont lieu, qui s’additionnent sur les jours, les territoires et les ventilations',

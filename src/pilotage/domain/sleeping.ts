@@ -1,3 +1,5 @@
+import { K_ANONYMITY } from './privacy.js';
+
 /**
  * Where value sleeps: the four lists of /pilotage/dormants and the four kinds of nudges are the same rules, defined
  * here once (thresholds in whole days, read from nudge_settings, defaults below).
@@ -68,7 +70,7 @@ export function isCloseToExpiry(expiresAt: Date, live: boolean, now: Date, days:
 }
 
 /** Below this many booklets, a commune's row is merged into « autres communes » (no list reaches one person). */
-export const SMALL_COMMUNE_BOOKLETS = 5;
+export const SMALL_COMMUNE_BOOKLETS = K_ANONYMITY;
 export const OTHER_COMMUNES = 'autres communes';
 
 export interface CommuneCount {

@@ -98,7 +98,7 @@ export const pilotageApi: FastifyPluginAsyncZod = async (app) => {
       summary: 'Indicateurs de pilotage de mon périmètre (JSON)',
       description: `${DESCRIPTION} Le périmètre vient des politiques : l’administration voit tout, un hub ses départements, un financeur ses programmes, un prescripteur ses carnets, un médiateur ses lieux (paramètre place obligatoire).`,
       querystring: indicatorsQuery,
-      response: { 200: reportSchema, ...apiErrors() },
+      response: { 200: reportSchema, ...apiErrors(422) },
     },
   }, async (request) => reportJson(await readIndicators(db, requireApiPrincipal(request), request.query)));
 
@@ -108,7 +108,7 @@ export const pilotageApi: FastifyPluginAsyncZod = async (app) => {
       summary: 'Indicateurs de pilotage de mon périmètre (CSV)',
       description: `${DESCRIPTION} Fichier CSV pour tableur français (UTF-8 avec BOM, points-virgules, virgule décimale) : une ligne par indicateur pour l’ensemble, puis une par ligne de ventilation et indicateur. Chaque export est journalisé.`,
       querystring: indicatorsQuery,
-      response: { 200: fileResponse('text/csv', 'Indicateurs en CSV'), ...apiErrors() },
+      response: { 200: fileResponse('text/csv', 'Indicateurs en CSV'), ...apiErrors(422) },
     },
   }, async (request, reply) => sendCsv(reply, requireApiPrincipal(request), request.query));
 
@@ -119,7 +119,7 @@ export const pilotageApi: FastifyPluginAsyncZod = async (app) => {
       description: `${DESCRIPTION} Sans jeton : France, régions, départements, hubs, communes seulement (aucun filtre ni ventilation par organisation, lieu ou programme), comptes arrondis sous 100.`,
       security: [],
       querystring: indicatorsQuery,
-      response: { 200: reportSchema, ...publicApiErrors(400, 403) },
+      response: { 200: reportSchema, ...publicApiErrors(400, 403, 422) },
     },
   }, async (request) => reportJson(await readIndicators(db, null, request.query)));
 
@@ -130,7 +130,7 @@ export const pilotageApi: FastifyPluginAsyncZod = async (app) => {
       description: `${DESCRIPTION} Sans jeton, au niveau open data (arrondis, cases de moins de 5 personnes masquées) ; chaque export est journalisé.`,
       security: [],
       querystring: indicatorsQuery,
-      response: { 200: fileResponse('text/csv', 'Indicateurs publics en CSV'), ...publicApiErrors(400, 403) },
+      response: { 200: fileResponse('text/csv', 'Indicateurs publics en CSV'), ...publicApiErrors(400, 403, 422) },
     },
   }, async (request, reply) => sendCsv(reply, null, request.query));
 };

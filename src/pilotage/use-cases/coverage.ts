@@ -5,18 +5,17 @@ import { EARTH_RADIUS_KM, projectedPoint } from '../../places/domain/geo.js';
 import { acceptsAnyProgramme, labelValidToday } from '../../places/domain/sql-fragments.js';
 import { forbidden, invalid, notFound } from '../../shared/errors.js';
 import { paginate, type Page, type PageRequest } from '../../shared/pagination.js';
-import { aggregateGapScore, gap, gapClass, ifnClass, peopleToReach, per10000, REACH_KM, weightedMean } from '../domain/coverage.js';
+import { aggregateGapScore, gap, NEAREST_CANDIDATES, gapClass, ifnClass, peopleToReach, per10000, REACH_KM, weightedMean } from '../domain/coverage.js';
 import { canReadHubCoverage } from '../domain/policies.js';
 import { loadCommuneFactsIfMissing } from './commune-facts.js';
 
 /** When the coverage was last computed (app_settings). */
 const COMPUTED_KEY = 'coverage.computed_at';
-/**
- * Nearest-first candidates read from the GiST index on the projected location (as places/use-cases/search.ts),
- * then the exact great-circle distance keeps the nearest: the projection's order differs from the true one only
- * by its small local distortion, far less than eight places deep.
+/*
+ * Nearest-first candidates (NEAREST_CANDIDATES) read from the GiST index on the projected location (as
+ * places/use-cases/search.ts), then the exact great-circle distance keeps the nearest: the projection's order
+ * differs from the true one only by its small local distortion, far less than eight places deep.
  */
-const NEAREST_CANDIDATES = 8;
 
 const LABELLED = sql.raw(`p.active and ${labelValidToday('p')}`);
 const ACCEPTS_PASS = sql.raw(`p.active and ${labelValidToday('p')} and ${acceptsAnyProgramme('p')}`);

@@ -199,7 +199,8 @@ const participantSource = (indicator: IndicatorId, extra: Partial<FactSource> = 
 /** A session counts once (on its first participant's row), whatever its participants' vouchers. */
 const sessionSource = (): FactSource => ({
   metric: 'accompaniment_sessions', indicator: 'accompaniment_sessions',
-  from: () => `(select ap.*, row_number() over (partition by ap.accompaniment_id order by ap.id) as rank from accompaniment_participants ap) ap
+  from: (range) => `(select ap.*, row_number() over (partition by ap.accompaniment_id order by ap.id) as rank from accompaniment_participants ap
+                 where ap.accompaniment_id in (select sa.id from accompaniments sa where ${rangeSql(range, 'sa.occurred_on', 'date')})) ap
                join accompaniments a on a.id = ap.accompaniment_id left join vouchers v on v.serial = ap.voucher_serial left join booklets b on b.id = v.booklet_id`,
   where: (range) => rangeSql(range, 'a.occurred_on', 'date'),
   dated: 'a.occurred_on', datedType: 'date', anchors: { place: 'a.place_id' },
@@ -327,17 +328,17 @@ export const insertDeptDaysSql = (dayList: string[] | null): string =>
 export const insertDeptMonthsSql = (months: string[] | null): string =>
   `insert into pilotage_dept_months (month, metric, departement_code, programme_id, funder_id, theme, bucket, count, amount_cents, beneficiaries_max, beneficiaries_sum)
    select date_trunc('month', day)::date, metric, departement_code, programme_id, funder_id, theme, bucket, sum(count), sum(amount_cents), max(beneficiaries_max), sum(beneficiaries_sum)
-   from pilotage_dept_days where ${months === null ? 'true' : `date_trunc('month', day)::date = any(array[${months.map(day).join(', ')}])`}
+   from pilotage_dept_days where ${months === null ? 'true' : `(${months.map((m) => `(day >= ${day(m)} and day < ${day(m)} + interval '1 month')`).join(' or ')})`}
    group by 1, metric, departement_code, programme_id, funder_id, theme, bucket`;
 
 // ——— Stocks: the network today, read live (places' own definitions of a label valid today, a programme accepted).
 
 /** Places of the territory today, one row each, with whether it is labelled and accepts the pass (or the programme). */
 export function placesStockSql(programmeId: number | null): string {
-  const accepts = programmeId === null ? acceptsAnyProgramme('p') : acceptsProgramme('p', String(Math.trunc(programmeId)));
+  const accepts = programmeId === null ? acceptsAnyProgramme('p') : acceptsProgramme('p', 'fp.id');
   return `select p.id as place_id, p.organisation_id, c.departement_code, coalesce(c.parent_code, c.insee_code) as commune_code,
       ${labelValidToday('p')} as labelled, (${labelValidToday('p')} and ${accepts}) as accepting
-    from places p join communes c on c.insee_code = p.commune_code
+    from places p join communes c on c.insee_code = p.commune_code${programmeId === null ? '' : ` cross join (select ${Math.trunc(programmeId)}::bigint as id) fp`}
     where p.active and p.merged_into is null`;
 }
 

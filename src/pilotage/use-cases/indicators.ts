@@ -222,7 +222,7 @@ async function cubeCells(db: Kysely<DB>, filter: PilotageFilter, territory: Terr
     const parts: string[] = [];
     if (split.months.length) parts.push(`select ${columns}, r.month as period, r.count, r.amount_cents, r.beneficiaries_max as bmax, r.beneficiaries_sum as bsum
       from pilotage_dept_months r where r.month = any(${days(split.months)}) and ${conditions}`);
-    for (const range of split.days) parts.push(`select ${columns}, r.day as period, r.count, r.amount_cents, r.beneficiaries_max, r.beneficiaries_sum
+    for (const range of split.days) parts.push(`select ${columns}, r.day as period, r.count, r.amount_cents, r.beneficiaries_max as bmax, r.beneficiaries_sum as bsum
       from pilotage_dept_days r where r.day between ${lit(range.from)}::date and ${lit(range.to)}::date and ${conditions}`);
     inner = parts.join(' union all ');
   } else {
@@ -235,7 +235,7 @@ async function cubeCells(db: Kysely<DB>, filter: PilotageFilter, territory: Terr
   const { rows } = await sql.raw<{ metric: string; bucket: number | null; key: string | null; count: string; amount: string; bmax: number; bsum: string }>(`
     select x.metric, x.bucket, ${key} as key, sum(x.count) as count, sum(x.amount_cents) as amount, max(x.bmax) as bmax, sum(x.bsum) as bsum
     from ${withRegion(inner, key)} x
-    group by x.metric, x.bucket, ${key}`).execute(db);
+    group by 1, 2, 3`).execute(db);
   const cells: Cells = new Map();
   for (const row of rows) addRow(cells, row);
   return cells;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { Kysely } from 'kysely';
@@ -33,12 +33,6 @@ export interface ActivityOptions {
   onEnd?: (rows: number) => Promise<void> | void;
 }
 
-/** The départements of the referential, in code order (so rows come by month, then commune code). */
-async function departementCodes(db: Kysely<DB>): Promise<string[]> {
-  const rows = await db.selectFrom('departements').select('code').orderBy('code').execute();
-  return rows.map((row) => row.code);
-}
-
 async function communeNames(db: Kysely<DB>, departement: string): Promise<Map<string, string>> {
   const rows = await db.selectFrom('communes').select(['insee_code', 'name']).where('departement_code', '=', departement).execute();
   return new Map(rows.map((row) => [row.insee_code, row.name]));
@@ -49,18 +43,26 @@ export function openDataFilter(period: OpenDataPeriod): PilotageFilter {
   return { level: 'france', code: null, from: monthDays(period.from).from, to: monthDays(period.to).to, funder: null, prescriber: null, place: null, programme: null, breakdown: 'territory' };
 }
 
-/** The rows of the activity CSV, month by month, then by commune code; only communes with activity that month. */
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The rows of the activity CSV, month by month, then by commune code; only communes with activity that month. Each
+ * month is read from the top: France per région, each région with activity per département, each département with
+ * activity per commune, so a month where few départements are active costs few queries (a withheld value counts as
+ * activity: it means « a few »).
+ */
 export async function* activityRows(db: Kysely<DB>, period: OpenDataPeriod, options: ActivityOptions = {}): AsyncGenerator<Record<string, string | number | null>> {
   const today = options.today ?? parisDay();
   const read = options.read ?? readIndicators;
-  const departements = await departementCodes(db);
   const names = new Map<string, Map<string, string>>();
   for (const month of monthsBetween(period.from, period.to)) {
     const days = monthDays(month);
-    const to = days.to > today ? today : days.to;
-    for (const departement of departements) {
-      const report = await read(db, null, { level: 'departement', code: departement, from: days.from, to, breakdown: 'territory' }, { today });
-      const rows = (report.breakdown?.rows ?? []).filter(hasActivity).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const span = { from: days.from, to: days.to > today ? today : days.to, breakdown: 'territory' };
+    const active = async (query: Record<string, string>) => ((await read(db, null, { ...span, ...query }, { today })).breakdown?.rows ?? []).filter(hasActivity);
+    const departements: string[] = [];
+    for (const region of await active({ level: 'france' })) for (const departement of await active({ level: 'region', code: region.key })) departements.push(departement.key);
+    for (const departement of departements.sort()) {
+      const rows = (await active({ level: 'departement', code: departement })).sort(byKey);
       if (rows.length === 0) continue;
       if (!names.has(departement)) names.set(departement, await communeNames(db, departement));
       const known = names.get(departement)!;
@@ -79,7 +81,10 @@ export function activityCsv(db: Kysely<DB>, period: OpenDataPeriod, options: Act
     }
     await options.onEnd?.(rows);
   };
-  return Readable.from(counted()).pipe(stringify({ header: true, columns: activityColumns(), cast: { number: (n) => String(n) } }));
+  const csv = stringify({ header: true, columns: activityColumns(), cast: { number: (n) => String(n) } });
+  // pipeline, not pipe: an engine's failure half-way destroys the CSV stream with it, so the file or the answer fails.
+  pipelineCallback(Readable.from(counted()), csv, () => {});
+  return csv;
 }
 
 /** The places at the national standard (the places' own export, re-importable unchanged), counted for the journal. */

@@ -52,7 +52,7 @@ describe('open data: files valid against their Table Schemas, privacy rules appl
     out = await mkdtemp(join(tmpdir(), 'opendata-'));
     await rm(out, { recursive: true });
     const result = await writeOpenDataDirectory(db, SYSTEM_PRINCIPAL, out, { from: month, to: month });
-    assert.equal(result.places, 3);
+    assert.equal(result.places, 4);
     for (const name of await readdir(out)) files[name] = await readFile(join(out, name), 'utf8');
     app = await buildApp(platform);
   });

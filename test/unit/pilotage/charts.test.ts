@@ -75,13 +75,13 @@ describe('charts: accessible server-rendered SVG', () => {
         const points = attributes(svg, 'rect', 'ni-chart__point');
         const known = data.filter((d) => d.value !== null);
         assert.equal(points.length, known.length);
-        for (let i = 1; i < points.length; i += 1) {
-          const [a, b] = [known[i - 1]!.value!, known[i]!.value!];
-          const [ya, yb] = [Number(points[i - 1]!.y), Number(points[i]!.y)];
-          if (a > b) assert.ok(ya < yb);
-          if (a === b) assert.equal(ya, yb);
-          assert.ok(Number(points[i]!.x) > Number(points[i - 1]!.x), 'months from left to right');
-        }
+        // The plot runs from y = 200 (zero) up to y = 30 (the largest value); the marker is centred on its point.
+        const max = Math.max(1, ...known.map((d) => d.value!));
+        points.forEach((point, i) => {
+          const expected = 200 - (known[i]!.value! / max) * 170;
+          assert.ok(Math.abs(Number(point.y) + 4 - expected) <= 0.01, `point ${i} : ${point.y} pour ${known[i]!.value}/${max}`);
+          if (i > 0) assert.ok(Number(point.x) > Number(points[i - 1]!.x), 'months from left to right');
+        });
         // No segment crosses a withheld month: each polyline joins consecutive known values only.
         const segments = [...svg.matchAll(/<polyline class="ni-chart__line" points="([^"]*)"/g)].map(([, p]) => p!.split(' ').length);
         assert.equal(segments.reduce((s, n) => s + n, 0) <= known.length, true);

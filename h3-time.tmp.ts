@@ -1,0 +1,12 @@
+import { openTestPlatform } from './test/support/platform.js';
+import { buildWorld } from './test/support/world.js';
+import { refreshCoverage } from './src/pilotage/use-cases/coverage.js';
+import { loadCommuneFactsIfMissing } from './src/pilotage/use-cases/commune-facts.js';
+let t = performance.now();
+const lap = (s: string) => { console.log(s, Math.round(performance.now() - t)); t = performance.now(); };
+const p = await openTestPlatform('pglite', { departements: ['13'] }); lap('open');
+await buildWorld(p.db); lap('world');
+await loadCommuneFactsIfMissing(p.db); lap('facts');
+await refreshCoverage(p.db); lap('refresh');
+await refreshCoverage(p.db); lap('refresh2');
+await p.dispose();
