@@ -215,6 +215,8 @@ export function weightedMean(items: { value: number | null; weight: number }[]):
 // ---------------------------------------------------------------------------------------------------------------
 // docs/INDICATEURS.md
 
+/** Thousands separated by U+202F, as shared/french.ts writes them (not importable from a domain). */
+const thousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 const pct = (rate: number) => `${(Math.round(rate * 1000) / 10).toString().replace('.', ',')} %`;
 
 /** The method of the coverage pages, rendered into docs/INDICATEURS.md (dictionary-doc.ts EXTRA_SECTIONS). */
@@ -239,7 +241,7 @@ export const COVERAGE_DOC_SECTION = {
     '- **Lieux** : lieux actifs de la commune (ceux d’un arrondissement comptent pour sa commune) ; **labellisés** : label valide aujourd’hui ; **acceptant le pass** : labellisés et acceptant au moins un programme (les mêmes définitions SQL que l’encaissement et la recherche, `places/domain/sql-fragments.ts`). **Médiateurs** : personnes ayant le rôle de médiateur dans une structure qui gère un lieu actif de la commune (comptées une fois par département). Pour 10 000 habitants : nombre × 10 000 ÷ population.',
     `- **Distances** : à vol d’oiseau (grand cercle) du centre de la commune au lieu labellisé le plus proche, et au lieu acceptant le pass le plus proche ; les ${NEAREST_CANDIDATES} plus proches candidats sont lus dans l’index GiST de la position projetée (comme la recherche des lieux), puis la distance exacte choisit.`,
     `- **Besoin pondéré** W = personnes à atteindre × (0,5 + IFN ÷ 10) : × 0,5 pour un IFN de 0, × 1 pour 5, × 1,5 pour 10 ; sans IFN, le poids d’un IFN de ${NEUTRAL_IFN}.`,
-    `- **Offre** O (0 à 1) = max(capacité, proximité) : capacité = min(1, lieux labellisés de la commune × ${PEOPLE_PER_PLACE} ÷ W) — un lieu labellisé sert environ ${PEOPLE_PER_PLACE} personnes à atteindre (un paramètre, pas une norme) ; proximité = max(0, 1 − d ÷ ${REACH_KM} km) × min(1, ${PEOPLE_PER_PLACE} ÷ W) — un lieu proche sert une petite commune, pas une ville.`,
+    `- **Offre** O (0 à 1) = max(capacité, proximité) : capacité = min(1, lieux labellisés de la commune × ${thousands(PEOPLE_PER_PLACE)} ÷ W) — un lieu labellisé sert environ ${thousands(PEOPLE_PER_PLACE)} personnes à atteindre (un paramètre, pas une norme) ; proximité = max(0, 1 − d ÷ ${REACH_KM} km) × min(1, ${thousands(PEOPLE_PER_PLACE)} ÷ W) — un lieu proche sert une petite commune, pas une ville.`,
     '- **Besoin non couvert** U = W × (1 − O), en personnes (estimation) : l’ordre « les moins bien desservies d’abord ».',
     '- **Score d’écart** G = 100 × (1 − O) × (0,5 + IFN ÷ 10) ÷ 1,5 = 100 × U ÷ (1,5 × personnes à atteindre), de 0 à 100 ; pour un département, la même formule sur ses sommes. Plus de lieux ou un lieu plus proche ne l’augmentent jamais, un IFN plus fort ou plus de personnes à atteindre ne le diminuent jamais (tests de propriétés).',
     `- **Population éloignée** : part de la population des communes à plus de ${REACH_KM} km du lieu labellisé le plus proche (ou sans aucun).`,

@@ -78,7 +78,7 @@ const COLUMN_NAMES: Partial<Record<IndicatorId, string>> = {
 };
 
 /** The indicators published per commune and month: exactly those the dictionary flags `openData`, in its order. */
-export const OPEN_DATA_INDICATORS: readonly IndicatorId[] = INDICATOR_IDS.filter((id) => INDICATORS[id].openData === true || id === 'vouchers_expired');
+export const OPEN_DATA_INDICATORS: readonly IndicatorId[] = INDICATOR_IDS.filter((id) => INDICATORS[id].openData === true);
 
 export const openDataColumn = (id: IndicatorId): string => COLUMN_NAMES[id] ?? id;
 
