@@ -80,7 +80,7 @@ program
 
 program
   .command('demo')
-  .description('Charge le territoire de démonstration (Loire-Atlantique) dans une base vide.')
+  .description('Charge le territoire de démonstration (Loire-Atlantique) et une année d’activité sur plusieurs départements dans une base vide.')
   .action(() =>
     withPlatform(async (platform) => {
       const accounts = await seedDemoIfEmpty(platform);

@@ -11,7 +11,7 @@ import { DICTIONARY_VERSION, INDICATORS, INDICATOR_IDS, NATIONAL_YEARLY_GOAL, ty
 import { checkPublicFilter, scopeFilter, type FilterFacts } from '../domain/policies.js';
 import { protectReport } from '../domain/privacy.js';
 import { ADDITIVE_BENEFICIARIES, FACT_SOURCES, MEDIATORS_OF_PLACES_SQL, placesStockSql, sourceRowsSql } from './cube-sql.js';
-import { pilotageRefreshedAt } from './refresh.js';
+import { pilotageRefreshedAt, refreshPilotage } from './refresh.js';
 
 /** Cells whose people are between the lower and upper bounds around the threshold are counted exactly, at most this many per report. */
 const RECOUNT_THRESHOLD = 5;
@@ -443,15 +443,24 @@ function keyCondition(grouping: Grouping, level: Level, key: string): string {
 type Mode = 'cube' | 'base';
 
 async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: TerritoryFacts, mode: Mode, audience: IndicatorReport['audience']): Promise<IndicatorReport> {
+  // A database never refreshed (just migrated, or a test's world) is brought up to date before its first read.
+  if (mode === 'cube' && (await pilotageRefreshedAt(db)) === null) await refreshPilotage(db);
   const read = (grouping: Grouping, metrics: string[]) => (mode === 'cube' ? cubeCells : baseCells)(db, filter, territory, grouping, metrics);
   const by = filter.breakdown;
   const totalDays = periodDays(filter);
   const recounts: Recount[] = [];
   // Totals: from the grouped cells when the grouping partitions the rows (cube: bounds add up); the base counts
   // distinct people over the whole report, so it reads the totals on their own.
-  const grouped = by ? await read(by, by === 'theme' ? THEME_METRICS : MAIN_METRICS) : null;
+  // The reads are independent: on PostgreSQL they run on several connections at once.
+  const totalsFromGroups = mode === 'cube' && by !== null && by !== 'theme';
+  const [grouped, ungrouped, stockRows, stockTotals] = await Promise.all([
+    by ? read(by, by === 'theme' ? THEME_METRICS : MAIN_METRICS) : Promise.resolve(null),
+    totalsFromGroups ? Promise.resolve(null) : read(null, MAIN_METRICS),
+    stocks(db, filter, territory, by === 'territory' ? 'territory' : null),
+    by === 'territory' ? stocks(db, filter, territory, null) : Promise.resolve(null),
+  ]);
   let totalCells: Map<string, Cell> | undefined;
-  if (mode === 'cube' && grouped && by !== 'theme') {
+  if (totalsFromGroups && grouped) {
     totalCells = new Map();
     for (const byMetric of grouped.values()) {
       for (const [metric, cell] of byMetric) {
@@ -464,9 +473,8 @@ async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: 
         totalCells.set(metric, total);
       }
     }
-  } else totalCells = (await read(null, MAIN_METRICS)).get('');
-  const stockRows = await stocks(db, filter, territory, by === 'territory' ? 'territory' : null);
-  const totalStock = by === 'territory' ? (await stocks(db, filter, territory, null)).get('') : stockRows.get('');
+  } else totalCells = ungrouped?.get('');
+  const totalStock = (stockTotals ?? stockRows).get('');
   const goal = goalFor(totalDays, territory.population, territory.nationalPopulation);
   const values = valuesOf(totalCells, totalStock ?? { places: 0, labelled_places: 0, places_accepting_pass: 0, mediators: 0 }, goal, INDICATOR_IDS, '', recounts) as Record<IndicatorId, IndicatorValue>;
 

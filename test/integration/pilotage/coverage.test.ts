@@ -9,7 +9,7 @@ import { refreshCoverage, worstServedCommunes } from '../../../src/pilotage/use-
 import { cellText } from '../../../src/pilotage/use-cases/coverage-table.js';
 import { openTestPlatform, testDatabaseKind } from '../../support/platform.js';
 import { pageClient } from '../../support/pages.js';
-import { buildWorld, makeActor, type Actor } from '../../support/world.js';
+import { addPlace, buildWorld, makeActor, type Actor } from '../../support/world.js';
 
 /** The CSV's cells: « ; »-separated, decimal commas, BOM first (src/shared/csv.ts); no quoted cell in these files. */
 const csvRows = (body: string) => body.replace(/^\uFEFF/, '').trim().split('\r\n').map((line) => line.split(';'));
@@ -33,6 +33,8 @@ describe(`coverage gaps on ${testDatabaseKind}`, () => {
     hub = await makeActor(platform.db, 'Hub Ouest', 'hub');
     otherHub = await makeActor(platform.db, 'Hub Bretagne', 'hub', '35');
     await platform.db.insertInto('organisation_departements').values([{ organisation_id: hub.organisationId, departement_code: '44' }, { organisation_id: hub.organisationId, departement_code: '85' }, { organisation_id: otherHub.organisationId, departement_code: '44' }]).onConflict((oc) => oc.doNothing()).execute();
+    // A place without a label in Rezé: counted as a place, never as the nearest labelled one.
+    await addPlace(platform.db, null, '44143');
     // A commune whose IFN is unknown (as Les Trois Lacs in the file): the refresh must still give it a row.
     await loadCommuneFactsIfMissing(platform.db);
     await platform.db.updateTable('commune_facts').set({ ifn_total: null }).where('insee_code', '=', '44020').execute();
@@ -65,7 +67,9 @@ describe(`coverage gaps on ${testDatabaseKind}`, () => {
     assert.equal(nantes.nearest_labelled_km, 0);
     assert.equal(nantes.nearest_pass_km, 0);
     assert.ok(nantes.labelled_places >= 1 && nantes.places_accepting_pass >= 1 && nantes.mediators >= 1);
-    const places = await platform.db.selectFrom('places').select(['latitude', 'longitude']).execute();
+    const places = await platform.db.selectFrom('places').innerJoin('place_labels', 'place_labels.place_id', 'places.id').select(['latitude', 'longitude']).where('place_labels.status', '=', 'approved').execute();
+    assert.equal(places.length, 3);
+    assert.equal(rows.find((r) => r.insee_code === '44143')!.places, 1, 'the unlabelled place counts as a place');
     for (const code of ['44143', '44020', '85191']) {
       const commune = communes.find((c) => c.insee_code === code)!;
       const expected = Math.min(...places.map((p) => haversineKm({ lat: commune.lat!, lon: commune.lng! }, { lat: p.latitude, lon: p.longitude })));

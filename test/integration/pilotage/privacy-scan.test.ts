@@ -237,6 +237,18 @@ describe(`privacy scan of every pilotage output (${testDatabaseKind})`, () => {
     for (const route of SCANNED_ROUTES) if (scannerOf(route) !== null) assert.ok((scanned.get(route) ?? 0) > 0, `${route} was not scanned`);
   });
 
+  test('every export was journaled: who, format, canonical filter, rows; public downloads without an actor', async () => {
+    const rows = await platform.db.selectFrom('audit_events').select(['actor_user_id', 'details']).where('action', '=', 'pilotage.exported').execute();
+    const details = rows.map((r) => ({ actor: r.actor_user_id, ...(r.details as { format: string; filter: string; rows: number; by?: string; dataset?: string }) }));
+    const admin = details.find((d) => d.actor === world.admin.principal.userId && d.filter.startsWith('level=departement&code=44&from=') && d.filter.endsWith('breakdown=territory'));
+    assert.ok(admin, 'the administration’s CSV export of Loire-Atlantique');
+    assert.equal(admin.format, 'csv');
+    assert.ok(admin.rows > 0);
+    const anonymous = details.filter((d) => d.actor === null && d.by === 'public');
+    assert.ok(anonymous.length > 0, 'public downloads are journaled, without an actor');
+    assert.ok(anonymous.some((d) => d.dataset === 'opendata:activite-communes'));
+  });
+
   test('the scan sees real numbers: the 12 of Saint-Nazaire are published, the 3 of Nantes are not', async () => {
     const shared = JSON.parse((await call('GET /api/v1/pilotage/indicators', '/api/v1/pilotage/indicators?level=departement&code=44&breakdown=territory', true)).body) as JsonReport;
     const row = (key: string) => shared.breakdown!.rows.find((r) => r.key === key)!;

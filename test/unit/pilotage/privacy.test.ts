@@ -140,7 +140,7 @@ describe('protectReport', () => {
             // The complementary cell is the smallest non-zero published one.
             const exactOf = (i: number) => valuesOf([cs[i]!])[id]!.value!;
             const complement = rows.findIndex((v) => v.suppressed === 'complementary');
-            if (complement >= 0) rows.forEach((v, i) => v.value !== null && v.value > 0 && assert.ok(exactOf(complement) <= v.value, `${id}: not the smallest`));
+            if (complement >= 0) rows.forEach((v) => v.value !== null && v.value > 0 && assert.ok(exactOf(complement) <= v.value, `${id}: not the smallest`));
           }
         }
       }),
