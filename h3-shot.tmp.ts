@@ -12,7 +12,7 @@ const a = app.server.address();
 const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
 const browser = await launchChromium();
 for (const [w, h] of [[360, 740], [1280, 900]]) {
-  const ctx = await browser.newContext({ viewport: { width: w, height: h }, bypassCSP: true, javaScriptEnabled: false });
+  const ctx = await browser.newContext({ viewport: { width: w, height: h }, bypassCSP: true, javaScriptEnabled: true });
   const page = await ctx.newPage();
   for (const url of ['/pilotage/couverture', '/pilotage/couverture/44']) {
     await page.goto(base + url);
