@@ -20,6 +20,7 @@ for (const [w, h] of [[360, 740], [1280, 900]]) {
     console.log('width', await page.evaluate(() => document.documentElement.scrollWidth));
     await page.screenshot({ path: `/tmp/h3-${w}-${url.replace(/\//g, '_')}.png`, fullPage: false });
   }
+  if (w === 360) { await page.goto(base + '/pilotage/couverture'); await page.locator('#carte-france').scrollIntoViewIfNeeded(); const box = await page.locator('#dep-44').boundingBox(); const cx = box!.x + box!.width / 2, cy = box!.y + box!.height / 2; console.log(box, await page.evaluate(([x, y]) => { const e = document.elementFromPoint(x, y); const f = document.querySelector('.ni-map-frame')!.getBoundingClientRect(); const i = document.querySelector('#carte-france')!.getBoundingClientRect(); const o = document.querySelector('.ni-map-links')!.getBoundingClientRect(); return [e?.outerHTML.slice(0, 120), e?.parentElement?.outerHTML.slice(0, 120), JSON.stringify(f), JSON.stringify(i), JSON.stringify(o)]; }, [cx, cy])); }
   if (w === 1280) { await page.goto(base + '/pilotage/couverture'); await page.locator('#carte-france').screenshot({ path: '/tmp/h3-map.png' }); await page.goto(base + '/pilotage/couverture/44'); await page.locator('#carte-departement').screenshot({ path: '/tmp/h3-map44.png' }); }
   await ctx.close();
 }

@@ -14,6 +14,7 @@ import * as decisionNotifications from './migrations/013_decision_notifications.
 import * as pilotage from './migrations/014_pilotage.js';
 import * as nudges from './migrations/015_nudges.js';
 import * as coverage from './migrations/016_coverage.js';
+import * as stateKind from './migrations/017_state_kind.js';
 import type { DB } from './schema.js';
 
 // Migrations are imported statically so that the compiled package needs no file-system discovery.
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '014_pilotage': pilotage,
   '015_nudges': nudges,
   '016_coverage': coverage,
+  '017_state_kind': stateKind,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

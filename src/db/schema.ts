@@ -188,6 +188,8 @@ export interface DB {
   };
   pilotage_dept_days: PilotageRollupRow & { day: string };
   pilotage_dept_months: PilotageRollupRow & { month: string };
+  pilotage_france_days: Omit<PilotageRollupRow, 'departement_code' | 'programme_id' | 'funder_id'> & { day: string };
+  pilotage_france_months: Omit<PilotageRollupRow, 'departement_code' | 'programme_id' | 'funder_id'> & { month: string };
   /** Insert-only: the Paris days a base-table statement touched, until the next refresh recomputes them. */
   pilotage_dirty_days: { id: Generated<string>; day: string };
   /** Migration 015: the settings of each kind of nudge (pilotage/domain/sleeping.ts) and the nudges sent, once per period. */

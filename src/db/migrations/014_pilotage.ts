@@ -68,6 +68,15 @@ const ROLLUP_COLUMNS = `
   beneficiaries_max integer not null,
   beneficiaries_sum integer not null`;
 
+const FRANCE_COLUMNS = `
+  metric text not null,
+  theme text,
+  bucket integer,
+  count bigint not null,
+  amount_cents bigint not null,
+  beneficiaries_max integer not null,
+  beneficiaries_sum integer not null`;
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql.raw(`
 create table pilotage_facts (
@@ -93,12 +102,21 @@ create index pilotage_facts_prescriber on pilotage_facts (prescriber_id, day) wh
 create index pilotage_facts_place on pilotage_facts (place_id, day) where place_id is not null;
 create index pilotage_facts_programme on pilotage_facts (programme_id, day) where programme_id is not null;
 
+-- The rows per accompaniment theme are read only by the theme breakdown: partial indexes keep them apart.
 create table pilotage_dept_days (day date not null, ${ROLLUP_COLUMNS});
-create index pilotage_dept_days_day on pilotage_dept_days (day, departement_code);
-create index pilotage_dept_days_departement on pilotage_dept_days (departement_code, day);
+create index pilotage_dept_days_day on pilotage_dept_days (day, departement_code) where theme is null;
+create index pilotage_dept_days_departement on pilotage_dept_days (departement_code, day) where theme is null;
+create index pilotage_dept_days_theme on pilotage_dept_days (day, departement_code) where theme is not null;
 create table pilotage_dept_months (month date not null, ${ROLLUP_COLUMNS});
-create index pilotage_dept_months_month on pilotage_dept_months (month, departement_code);
-create index pilotage_dept_months_departement on pilotage_dept_months (departement_code, month);
+create index pilotage_dept_months_month on pilotage_dept_months (month, departement_code) where theme is null;
+create index pilotage_dept_months_departement on pilotage_dept_months (departement_code, month) where theme is null;
+create index pilotage_dept_months_theme on pilotage_dept_months (month, departement_code) where theme is not null;
+
+-- France without an organisation filter: the same without département, programme and funder (a few rows a day).
+create table pilotage_france_days (day date not null, ${FRANCE_COLUMNS});
+create index pilotage_france_days_day on pilotage_france_days (day);
+create table pilotage_france_months (month date not null, ${FRANCE_COLUMNS});
+create index pilotage_france_months_month on pilotage_france_months (month);
 
 create table pilotage_dirty_days (id bigserial primary key, day date not null);
 
@@ -127,6 +145,6 @@ drop index if exists vouchers_redeemed_day; drop index if exists vouchers_expire
 drop index if exists booklets_handed_day; drop index if exists orders_issued_day; drop index if exists orders_paid_day;
 drop index if exists accompaniments_day; drop index if exists diagnostics_finished_day; drop index if exists reimbursement_runs_day;
 drop index if exists statements_run;
-drop table if exists pilotage_dirty_days; drop table if exists pilotage_dept_months; drop table if exists pilotage_dept_days; drop table if exists pilotage_facts;
+drop table if exists pilotage_dirty_days; drop table if exists pilotage_france_days; drop table if exists pilotage_france_months; drop table if exists pilotage_dept_months; drop table if exists pilotage_dept_days; drop table if exists pilotage_facts;
 delete from app_settings where key like 'pilotage.%';`).execute(db);
 }

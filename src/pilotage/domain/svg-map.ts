@@ -1,9 +1,10 @@
 /**
  * Maps as server-rendered SVG, from shapes already projected (pilotage/use-cases/map-geometry.ts): no tile server,
  * no script. Every map is an image (role="img") named by its aria-label, with a <title> and a <desc> saying what
- * it shows and where its table is; the pages put the table and the CSV right below. Links on the shapes let a
- * mouse go to a département; they are out of the keyboard's order (tabindex -1) because the table below offers the
- * same links to the keyboard and to screen readers, which do not read inside an image.
+ * it shows and where its table is; the pages put the table and the CSV right below. An image holds no link (its
+ * content is presentational): the links that let a mouse go to a département are a second, transparent SVG laid
+ * over it (renderMapLinks: `<use>` of the image's paths), hidden from assistive technologies and out of the
+ * keyboard's order, because the table below offers the same links to the keyboard and to screen readers.
  */
 import { OUTLINE } from './coverage.js';
 
@@ -70,8 +71,7 @@ export function renderSvgMap(map: SvgMap): string {
   }
   parts.push('<g class="ni-map__shapes">');
   for (const shape of map.shapes) {
-    const path = `<path id="dep-${escapeXml(shape.code)}" d="${escapeXml(shape.d)}" fill="${escapeXml(shape.fill)}" stroke="${OUTLINE}" stroke-width="0.5" stroke-linejoin="round"><title>${escapeXml(shape.tooltip)}</title></path>`;
-    parts.push(shape.href ? `<a href="${escapeXml(shape.href)}" tabindex="-1">${path}</a>` : path);
+    parts.push(`<path id="dep-${escapeXml(shape.code)}" d="${escapeXml(shape.d)}" fill="${escapeXml(shape.fill)}" stroke="${OUTLINE}" stroke-width="0.5" stroke-linejoin="round"><title>${escapeXml(shape.tooltip)}</title></path>`);
   }
   parts.push('</g>');
   if (map.outlines?.length) {
@@ -88,6 +88,17 @@ export function renderSvgMap(map: SvgMap): string {
   }
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/**
+ * The mouse's links over the image: the same viewBox, each shape with a link reused by `<use>` (no path drawn twice),
+ * transparent; aria-hidden and tabindex -1 (the table has the links). Empty when no shape has a link.
+ */
+export function renderMapLinks(map: SvgMap): string {
+  const linked = map.shapes.filter((shape) => shape.href);
+  if (linked.length === 0) return '';
+  const links = linked.map((shape) => `<a href="${escapeXml(shape.href!)}" tabindex="-1"><use href="#dep-${escapeXml(shape.code)}" opacity="0"/></a>`);
+  return [`<svg xmlns="http://www.w3.org/2000/svg" class="ni-map-links" viewBox="0 0 ${map.width} ${map.height}" aria-hidden="true" focusable="false" preserveAspectRatio="xMidYMid meet">`, ...links, '</svg>'].join('\n');
 }
 
 /** A dot's radius for a commune: its area proportional to the population, within [min, max]. */

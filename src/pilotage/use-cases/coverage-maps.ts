@@ -1,5 +1,5 @@
 import { formatScore, gapClass, ifnClass, PALETTE } from '../domain/coverage.js';
-import { dotRadius, renderSvgMap } from '../domain/svg-map.js';
+import { dotRadius, renderMapLinks, renderSvgMap, type SvgMap } from '../domain/svg-map.js';
 import { formatNumber } from '../../shared/french.js';
 import type { CommuneCoverage, DepartementCoverage } from './coverage.js';
 import { DEPARTEMENT_SIZE, departementGeometry, franceGeometry, FRANCE_HEIGHT, FRANCE_WIDTH } from './map-geometry.js';
@@ -12,8 +12,16 @@ const gapText = (score: number) => `${formatNumber(Math.round(score * 10) / 10, 
 const colourOf = (measure: MapMeasure, row: { ifn: number | null; gapScore: number }) => PALETTE[measure === 'ifn' ? ifnClass(row.ifn) : gapClass(row.gapScore)]!.fill;
 const valueText = (measure: MapMeasure, row: { ifn: number | null; gapScore: number }) => (measure === 'ifn' ? `IFN ${formatScore(row.ifn)}` : `écart ${gapText(row.gapScore)}`);
 
+/** A map as the page shows it: the image, and the mouse's links laid over it (svg-map.ts). */
+export interface RenderedMap {
+  image: string;
+  links: string;
+}
+
+const rendered = (map: SvgMap): RenderedMap => ({ image: renderSvgMap(map), links: renderMapLinks(map) });
+
 /** France by département: one path per département of the outlines, the overseas départements in insets. */
-export function franceMap(departements: DepartementCoverage[], measure: MapMeasure): string {
+export function franceMap(departements: DepartementCoverage[], measure: MapMeasure): RenderedMap {
   const { paths, frames } = franceGeometry();
   const byCode = new Map(departements.map((d) => [d.code, d]));
   const shapes = [...paths].map(([code, d]) => {
@@ -24,7 +32,7 @@ export function franceMap(departements: DepartementCoverage[], measure: MapMeasu
       tooltip: row ? `${row.name} (${code}) : ${valueText(measure, row)}` : `${code} : sans donnée`,
     };
   });
-  return renderSvgMap({
+  return rendered({
     id: 'carte-france', width: FRANCE_WIDTH, height: FRANCE_HEIGHT,
     label: `Carte de France par département : ${MEASURE_LABELS[measure]}`,
     title: `France par département : ${MEASURE_LABELS[measure]}`,
@@ -34,7 +42,7 @@ export function franceMap(departements: DepartementCoverage[], measure: MapMeasu
 }
 
 /** A département's communes as dots at their centres (area ∝ population), inside the département's outline. */
-export function departementMap(departement: DepartementCoverage, communes: CommuneCoverage[], measure: MapMeasure): string | null {
+export function departementMap(departement: DepartementCoverage, communes: CommuneCoverage[], measure: MapMeasure): RenderedMap | null {
   const geometry = departementGeometry(departement.code);
   if (!geometry) return null;
   const largest = Math.max(0, ...communes.map((c) => c.population));
@@ -44,7 +52,7 @@ export function departementMap(departement: DepartementCoverage, communes: Commu
     if (!point) return [];
     return [{ cx: point[0], cy: point[1], r: dotRadius(c.population, largest), fill: colourOf(measure, c), tooltip: `${c.name} : ${formatNumber(c.population)} habitants, ${valueText(measure, c)}` }];
   });
-  return renderSvgMap({
+  return rendered({
     id: 'carte-departement', width: DEPARTEMENT_SIZE, height: DEPARTEMENT_SIZE,
     label: `Carte des communes du département ${departement.name} (${departement.code}) : ${MEASURE_LABELS[measure]}`,
     title: `${departement.name} (${departement.code}) par commune : ${MEASURE_LABELS[measure]}`,

@@ -331,6 +331,15 @@ export const insertDeptMonthsSql = (months: string[] | null): string =>
    from pilotage_dept_days where ${months === null ? 'true' : `(${months.map((m) => `(day >= ${day(m)} and day < ${day(m)} + interval '1 month')`).join(' or ')})`}
    group by 1, metric, departement_code, programme_id, funder_id, theme, bucket`;
 
+/** France's days and months from the département days and months (no département, programme or funder). */
+export const insertFranceSql = (grain: 'day' | 'month', periods: string[] | null): string => {
+  const table = grain === 'day' ? 'pilotage_dept_days' : 'pilotage_dept_months';
+  return `insert into pilotage_france_${grain}s (${grain}, metric, theme, bucket, count, amount_cents, beneficiaries_max, beneficiaries_sum)
+   select ${grain}, metric, theme, bucket, sum(count), sum(amount_cents), max(beneficiaries_max), sum(beneficiaries_sum)
+   from ${table} where ${periods === null ? 'true' : `${grain} = any(array[${periods.map(day).join(', ')}])`}
+   group by ${grain}, metric, theme, bucket`;
+};
+
 // ——— Stocks: the network today, read live (places' own definitions of a label valid today, a programme accepted).
 
 /** Places of the territory today, one row each, with whether it is labelled and accepts the pass (or the programme). */

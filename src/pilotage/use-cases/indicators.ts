@@ -13,7 +13,12 @@ import { protectReport } from '../domain/privacy.js';
 import { ADDITIVE_BENEFICIARIES, FACT_SOURCES, MEDIATORS_OF_PLACES_SQL, placesStockSql, sourceRowsSql } from './cube-sql.js';
 import { pilotageRefreshedAt, refreshPilotage } from './refresh.js';
 
-/** Cells whose people are between the lower and upper bounds around the threshold are counted exactly, at most this many per report. */
+/**
+ * Cells whose lower bound of people is under the threshold while their upper bound is not may be counted exactly
+ * from the base tables (`exactSmallCells`), at most this many per report. Off by default: a base-table count scans
+ * the period's events (seconds at national volume), and keeping the lower bound never overstates (the cell is
+ * withheld, the safe side).
+ */
 const RECOUNT_THRESHOLD = 5;
 const MAX_RECOUNTS = 30;
 const RECOUNT_UPPER_LIMIT = 500;
@@ -82,35 +87,44 @@ export interface TerritoryFacts {
 const departementLabel = (name: string, code: string) => `${name} (${code})`;
 
 export async function territoryFacts(db: Kysely<DB>, filter: Pick<PilotageFilter, 'level' | 'code'>): Promise<TerritoryFacts> {
+  // The national population and the territory's, in one pass over the communes.
+  let nationalPopulation = 0;
   const population = async (condition: ReturnType<typeof sql>) => {
-    const { rows } = await sql<{ n: string | number | null }>`select coalesce(sum(population), 0) as n from communes c where c.kind = 'commune' and ${condition}`.execute(db);
+    const { rows } = await sql<{ n: string | number | null; all: string | number | null }>`select coalesce(sum(population) filter (where ${condition}), 0) as n, coalesce(sum(population), 0) as all
+      from communes c where c.kind = 'commune'`.execute(db);
+    nationalPopulation = Number(rows[0]!.all ?? 0);
     return Number(rows[0]!.n ?? 0);
   };
-  const nationalPopulation = await population(sql`true`);
   const code = filter.code ?? '';
   switch (filter.level) {
-    case 'france':
-      return { label: 'France', departements: null, commune: null, population: nationalPopulation, nationalPopulation };
+    case 'france': {
+      const all = await population(sql`true`);
+      return { label: 'France', departements: null, commune: null, population: all, nationalPopulation };
+    }
     case 'region': {
       const region = await db.selectFrom('regions').select('name').where('code', '=', code).executeTakeFirst();
       if (!region) throw notFound(`Aucune région n’a le code « ${code} ».`, 'territoire_inconnu');
       const departements = (await db.selectFrom('departements').select('code').where('region_code', '=', code).orderBy('code').execute()).map((d) => d.code);
-      return { label: region.name, departements, commune: null, population: await population(sql`c.departement_code = any(${departements})`), nationalPopulation };
+      const inside = await population(sql`c.departement_code = any(${departements})`);
+      return { label: region.name, departements, commune: null, population: inside, nationalPopulation };
     }
     case 'departement': {
       const departement = await db.selectFrom('departements').select('name').where('code', '=', code).executeTakeFirst();
       if (!departement) throw notFound(`Aucun département n’a le code « ${code} ».`, 'territoire_inconnu');
-      return { label: departementLabel(departement.name, code), departements: [code], commune: null, population: await population(sql`c.departement_code = ${code}`), nationalPopulation };
+      const inside = await population(sql`c.departement_code = ${code}`);
+      return { label: departementLabel(departement.name, code), departements: [code], commune: null, population: inside, nationalPopulation };
     }
     case 'hub': {
       const hub = await db.selectFrom('organisations').select(['name', 'kinds']).where('id', '=', Number(code)).executeTakeFirst();
       const departements = hub ? (await db.selectFrom('organisation_departements').select('departement_code').where('organisation_id', '=', Number(code)).orderBy('departement_code').execute()).map((d) => d.departement_code) : [];
       if (!hub || departements.length === 0) throw notFound(`Aucun hub n’a le numéro « ${code} ».`, 'territoire_inconnu');
-      return { label: hub.name, departements, commune: null, population: await population(sql`c.departement_code = any(${departements})`), nationalPopulation };
+      const inside = await population(sql`c.departement_code = any(${departements})`);
+      return { label: hub.name, departements, commune: null, population: inside, nationalPopulation };
     }
     case 'commune': {
       const commune = await db.selectFrom('communes').select(['name', 'departement_code', 'kind', 'population']).where('insee_code', '=', code).executeTakeFirst();
       if (!commune || commune.kind !== 'commune') throw notFound(`Aucune commune n’a le code INSEE « ${code} »${commune ? ' : c’est un arrondissement, choisissez sa commune' : ''}.`, 'territoire_inconnu');
+      await population(sql`false`);
       return { label: departementLabel(commune.name, commune.departement_code), departements: [commune.departement_code], commune: code, population: Number(commune.population ?? 0), nationalPopulation };
     }
   }
@@ -211,19 +225,28 @@ function addRow(cells: Cells, row: { metric: string; bucket: number | null; key:
   if (row.bucket !== null) cell.buckets.set(Number(row.bucket), (cell.buckets.get(Number(row.bucket)) ?? 0) + count);
 }
 
+/** France without an organisation, by month or theme or not broken down, reads the national rollups. */
+export function usesFranceRollup(filter: PilotageFilter): boolean {
+  return filter.level === 'france' && filter.programme === null && filter.funder === null && filter.prescriber === null && filter.place === null
+    && (filter.breakdown === null || filter.breakdown === 'month' || filter.breakdown === 'theme');
+}
+
 /** Aggregates from the cube: rollups (whole months + the days left) or daily facts. */
 async function cubeCells(db: Kysely<DB>, filter: PilotageFilter, territory: TerritoryFacts, grouping: Grouping, metrics: string[]): Promise<Cells> {
-  const metricCondition = `metric = any(array[${metrics.map(lit).join(', ')}])`;
+  const themed = metrics.some((m) => m.includes('@'));
+  const metricCondition = `r.theme is ${themed ? 'not null' : 'null'} and r.metric = any(array[${metrics.map(lit).join(', ')}])`;
   let inner: string;
   if (usesRollup(filter)) {
+    const national = usesFranceRollup(filter);
     const conditions = [metricCondition, ...filterConditions(filter, territory, 'r')].join(' and ');
     const split = splitPeriod(filter.from, filter.to);
-    const columns = 'r.metric, r.bucket, r.departement_code, r.programme_id, r.funder_id, r.theme';
+    const columns = national ? 'r.metric, r.bucket, null::text as departement_code, null::bigint as programme_id, null::bigint as funder_id, r.theme' : 'r.metric, r.bucket, r.departement_code, r.programme_id, r.funder_id, r.theme';
+    const [months, daysTable] = national ? ['pilotage_france_months', 'pilotage_france_days'] : ['pilotage_dept_months', 'pilotage_dept_days'];
     const parts: string[] = [];
     if (split.months.length) parts.push(`select ${columns}, r.month as period, r.count, r.amount_cents, r.beneficiaries_max as bmax, r.beneficiaries_sum as bsum
-      from pilotage_dept_months r where r.month = any(${days(split.months)}) and ${conditions}`);
+      from ${months} r where r.month = any(${days(split.months)}) and ${conditions}`);
     for (const range of split.days) parts.push(`select ${columns}, r.day as period, r.count, r.amount_cents, r.beneficiaries_max as bmax, r.beneficiaries_sum as bsum
-      from pilotage_dept_days r where r.day between ${lit(range.from)}::date and ${lit(range.to)}::date and ${conditions}`);
+      from ${daysTable} r where r.day between ${lit(range.from)}::date and ${lit(range.to)}::date and ${conditions}`);
     inner = parts.join(' union all ');
   } else {
     const conditions = [metricCondition, ...filterConditions(filter, territory, 'r')].join(' and ');
@@ -442,7 +465,7 @@ function keyCondition(grouping: Grouping, level: Level, key: string): string {
 
 type Mode = 'cube' | 'base';
 
-async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: TerritoryFacts, mode: Mode, audience: IndicatorReport['audience']): Promise<IndicatorReport> {
+async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: TerritoryFacts, mode: Mode, audience: IndicatorReport['audience'], exactSmallCells = false): Promise<IndicatorReport> {
   // A database never refreshed (just migrated, or a test's world) is brought up to date before its first read.
   if (mode === 'cube' && (await pilotageRefreshedAt(db)) === null) await refreshPilotage(db);
   const read = (grouping: Grouping, metrics: string[]) => (mode === 'cube' ? cubeCells : baseCells)(db, filter, territory, grouping, metrics);
@@ -509,7 +532,7 @@ async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: 
   }
 
   // Cells whose lower bound is under the threshold while their upper bound is not: counted exactly from the base tables.
-  if (mode === 'cube') {
+  if (mode === 'cube' && exactSmallCells) {
     for (const recount of recounts.filter((r) => r.upper <= RECOUNT_UPPER_LIMIT).slice(0, MAX_RECOUNTS)) {
       const metric = by === 'theme' && recount.key !== '' ? `${recount.id}@theme` : recount.id;
       const grouping = recount.values === values ? null : by;
@@ -535,18 +558,18 @@ async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: 
  * The indicators of a filter as the principal may see them: parsed (`parsePilotageFilter`), narrowed by the
  * policies (`scopeFilter`; the public: `checkPublicFilter`), read from the cube, then protected (privacy.ts).
  */
-export async function readIndicators(db: Kysely<DB>, principal: Principal | null, query: unknown, options: { today?: string } = {}): Promise<IndicatorReport> {
+export async function readIndicators(db: Kysely<DB>, principal: Principal | null, query: unknown, options: { today?: string; exactSmallCells?: boolean } = {}): Promise<IndicatorReport> {
   let filter = parsePilotageFilter(query, options.today ?? parisDay());
   const territory = await territoryFacts(db, filter);
   if (principal === null) checkPublicFilter(filter);
   else filter = scopeFilter(principal, filter, await filterFacts(db, filter, territory)).filter;
-  const report = await computeReport(db, filter, territory, 'cube', principal === null ? 'public' : 'shared');
+  const report = await computeReport(db, filter, territory, 'cube', principal === null ? 'public' : 'shared', options.exactSmallCells);
   return protectReport(report);
 }
 
 /** The cube's report of a complete filter, before the privacy rules (tests, the benchmark). */
-export async function readIndicatorsFromCube(db: Kysely<DB>, filter: PilotageFilter): Promise<IndicatorReport> {
-  return computeReport(db, filter, await territoryFacts(db, filter), 'cube', 'shared');
+export async function readIndicatorsFromCube(db: Kysely<DB>, filter: PilotageFilter, options: { exactSmallCells?: boolean } = {}): Promise<IndicatorReport> {
+  return computeReport(db, filter, await territoryFacts(db, filter), 'cube', 'shared', options.exactSmallCells);
 }
 
 /** The same report by naive GROUP BY over the base tables: the benchmark's yardstick and the tests' reference. Unprotected. */

@@ -19,12 +19,32 @@ const OVERSEAS_NAMES: Record<string, string> = { '971': 'Guadeloupe', '972': 'Ma
 
 let raw: Map<string, DepartementFeature> | null = null;
 
+type Ring = number[][];
+/** Twice the signed area of a ring in the longitude/latitude plane: positive when counter-clockwise. */
+const signedArea = (ring: Ring) => ring.reduce((sum, [x, y], i) => {
+  const [nx, ny] = ring[(i + 1) % ring.length]!;
+  return sum + x! * ny! - nx! * y!;
+}, 0);
+/**
+ * d3-geo reads polygons on the sphere: an exterior ring must turn clockwise, a hole counter-clockwise, or the shape
+ * is the rest of the world. The file follows RFC 7946 (the other way round): every ring is turned as d3 wants.
+ */
+function rewind(rings: Ring[]): Ring[] {
+  return rings.map((ring, i) => ((i === 0) === (signedArea(ring) > 0) ? [...ring].reverse() : ring));
+}
+const rewindFeature = (f: DepartementFeature): DepartementFeature => ({
+  ...f,
+  geometry: f.geometry.type === 'Polygon'
+    ? { type: 'Polygon', coordinates: rewind(f.geometry.coordinates) }
+    : { type: 'MultiPolygon', coordinates: f.geometry.coordinates.map(rewind) },
+});
+
 function outlines(): Map<string, DepartementFeature> {
-  raw ??= new Map(((JSON.parse(fs.readFileSync(FILE, 'utf8')) as FeatureCollection<Polygon | MultiPolygon, DepartementFeature['properties']>).features as DepartementFeature[]).map((f) => [f.properties.DDEP_C_COD, f]));
+  raw ??= new Map(((JSON.parse(fs.readFileSync(FILE, 'utf8')) as FeatureCollection<Polygon | MultiPolygon, DepartementFeature['properties']>).features as DepartementFeature[]).map((f) => [f.properties.DDEP_C_COD, rewindFeature(f)]));
   return raw;
 }
 
-const simplifyFeature = (f: DepartementFeature, tolerance: number) => simplify(f, { tolerance, highQuality: false, mutate: false }) as DepartementFeature;
+const simplifyFeature = (f: DepartementFeature, tolerance: number) => rewindFeature(simplify(f, { tolerance, highQuality: false, mutate: false }) as DepartementFeature);
 
 /** Tolerance in degrees: 0,02° (about 2 km, under a pixel) for France, 0,002° for one département. */
 function features(tolerance: number): Map<string, DepartementFeature> {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { FACT_SOURCES, insertDeptDaysSql, insertDeptMonthsSql, insertFactsSql, type DayRange } from './cube-sql.js';
+import { FACT_SOURCES, insertDeptDaysSql, insertDeptMonthsSql, insertFactsSql, insertFranceSql, type DayRange } from './cube-sql.js';
 
 /** One refresher at a time across every instance (ADR 0010). */
 export const PILOTAGE_REFRESH_LOCK = sql`hashtext('pilotage-refresh')`;
@@ -40,6 +40,10 @@ async function recomputeDays(trx: Transaction<DB>, days: string[]): Promise<void
   const months = [...new Set(days.map(monthOf))];
   await sql`delete from pilotage_dept_months where month = any(${sql.raw(`array[${months.map((m) => `'${m}'::date`).join(', ')}]`)})`.execute(trx);
   await sql.raw(insertDeptMonthsSql(months)).execute(trx);
+  await sql`delete from pilotage_france_days where day = any(${list})`.execute(trx);
+  await sql.raw(insertFranceSql('day', days)).execute(trx);
+  await sql`delete from pilotage_france_months where month = any(${sql.raw(`array[${months.map((m) => `'${m}'::date`).join(', ')}]`)})`.execute(trx);
+  await sql.raw(insertFranceSql('month', months)).execute(trx);
 }
 
 /** Everything from the base tables, set-based (one statement per metric). */
@@ -51,6 +55,10 @@ async function recomputeAll(trx: Transaction<DB>): Promise<number> {
   for (const source of FACT_SOURCES) await sql.raw(insertFactsSql(source, { kind: 'all' })).execute(trx);
   await sql.raw(insertDeptDaysSql(null)).execute(trx);
   await sql.raw(insertDeptMonthsSql(null)).execute(trx);
+  await sql`delete from pilotage_france_days`.execute(trx);
+  await sql`delete from pilotage_france_months`.execute(trx);
+  await sql.raw(insertFranceSql('day', null)).execute(trx);
+  await sql.raw(insertFranceSql('month', null)).execute(trx);
   const { rows } = await sql<{ n: number }>`select count(distinct day)::int as n from pilotage_facts`.execute(trx);
   return rows[0]!.n;
 }

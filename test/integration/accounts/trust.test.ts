@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { ORGANISATION_KINDS } from '../../../src/accounts/domain/organisation-kinds.js';
 import { loadPrincipal } from '../../../src/accounts/use-cases/principal.js';
 import { createSession, createUser } from '../../../src/accounts/use-cases/store.js';
 import { buildApp } from '../../../src/app.js';
@@ -96,6 +97,15 @@ describe(`trust foundation on ${testDatabaseKind}`, () => {
     // Now its administrator may invite a hub member.
     const invite = await app.inject({ method: 'POST', url: `/api/v1/organisations/${org.organisationId}/invitations`, headers: bearer(org.token), payload: { email: 'hub.membre@test.fr', role: 'hub' } });
     assert.equal(invite.statusCode, 201);
+  });
+
+  test('the database accepts every organisation kind of the one table (ORGANISATION_KINDS), and no other', async () => {
+    const org = await makeActor(platform.db, 'Service déconcentré', 'funder');
+    const granted = await app.inject({ method: 'PUT', url: `/api/v1/organisations/${org.organisationId}/kinds`, headers: bearer(world.admin.token), payload: { kinds: [...ORGANISATION_KINDS] } });
+    assert.equal(granted.statusCode, 200, granted.body);
+    const row = await platform.db.selectFrom('organisations').select('kinds').where('id', '=', org.organisationId).executeTakeFirstOrThrow();
+    assert.deepEqual([...row.kinds].sort(), [...ORGANISATION_KINDS].sort());
+    await assert.rejects(platform.db.updateTable('organisations').set({ kinds: ['funder', 'inconnu'] }).where('id', '=', org.organisationId).execute());
   });
 
   test('finding 2: only funders co-fund, each accepts its share before any order books against it; a refusal goes back to the author', async () => {

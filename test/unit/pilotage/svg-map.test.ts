@@ -20,8 +20,13 @@ describe('SVG maps', () => {
     const { paths } = franceGeometry();
     assert.equal(paths.size, 101);
     const rows = [...paths.keys()].map((code, i) => departement(code, (i % 11), i % 101));
-    const svg = franceMap(rows, 'ifn');
+    const { image: svg, links } = franceMap(rows, 'ifn');
     xmllint(svg);
+    xmllint(links);
+    assert.ok(!svg.includes('<a '), 'no link inside the image (its content is presentational)');
+    assert.equal((links.match(/<use href="#dep-/g) ?? []).length, 101);
+    assert.match(links, /^<svg [^>]*aria-hidden="true"/);
+    assert.ok(!/<a (?![^>]*tabindex="-1")/.test(links), 'every link out of the keyboard order');
     const ids = [...svg.matchAll(/<path id="dep-([^"]+)"/g)].map((m) => m[1]);
     assert.equal(ids.length, 101);
     assert.equal(new Set(ids).size, 101);
@@ -30,7 +35,6 @@ describe('SVG maps', () => {
     assert.match(svg, /<title id="carte-france-title">France par département/);
     assert.match(svg, /<desc id="carte-france-desc">[^<]*tableau/);
     assert.match(svg, /Département 01 &amp; co &lt;test&gt;/);
-    assert.ok(!/tabindex="0"/.test(svg), 'nothing inside the image takes keyboard focus: the table has the links');
     // The fill of a département is its class colour: IFN 0 → class 1, IFN 10 → class 7.
     assert.match(svg, new RegExp(`<path id="dep-01" d="[^"]+" fill="${PALETTE[1]!.fill}"`));
     assert.match(svg, new RegExp(`<path id="dep-${[...paths.keys()][10]}" d="[^"]+" fill="${PALETTE[7]!.fill}"`));
@@ -42,7 +46,8 @@ describe('SVG maps', () => {
       code, name: `Commune ${code}`, departementCode: '44', population, lat, lng, ifn: 5, ifnClass: 4, need: 10, unmetNeed: 1, places: 0, labelledPlaces: 0, placesAcceptingPass: 0,
       mediators: 0, placesPer10000: 0, mediatorsPer10000: 0, nearestLabelledKm: 3, nearestPassKm: 3, gapScore: 10, gapClass: 1,
     });
-    const svg = departementMap(departement('44', 5, 10), [commune('44109', 320_000, 47.2186, -1.5541), commune('44184', 48_000, 47.2181, -1.6513), commune('44999', 10, null, null)], 'ecart')!;
+    const { image: svg, links } = departementMap(departement('44', 5, 10), [commune('44109', 320_000, 47.2186, -1.5541), commune('44184', 48_000, 47.2181, -1.6513), commune('44999', 10, null, null)], 'ecart')!;
+    assert.equal(links, '');
     xmllint(svg);
     assert.equal((svg.match(/<circle /g) ?? []).length, 2);
     assert.match(svg, /role="img"/);
