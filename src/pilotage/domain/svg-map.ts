@@ -61,7 +61,7 @@ const round = (n: number) => (Math.round(n * 10) / 10).toString();
 export function renderSvgMap(map: SvgMap): string {
   const id = escapeXml(map.id);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" id="${id}" class="ni-map" viewBox="0 0 ${map.width} ${map.height}" width="${map.width}" height="${map.height}" role="img" aria-label="${escapeXml(map.label)}" aria-labelledby="${id}-title" aria-describedby="${id}-desc" preserveAspectRatio="xMidYMid meet">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" id="${id}" class="ni-map" viewBox="0 0 ${map.width} ${map.height}" width="${map.width}" height="${map.height}" role="img" aria-label="${escapeXml(map.label)}" aria-describedby="${id}-desc" preserveAspectRatio="xMidYMid meet">`,
     `<title id="${id}-title">${escapeXml(map.title)}</title>`,
     `<desc id="${id}-desc">${escapeXml(map.description)}</desc>`,
   ];

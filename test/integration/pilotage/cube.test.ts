@@ -155,8 +155,10 @@ describe(`pilotage cube (${testDatabaseKind})`, () => {
     assert.equal(france.values.booklets_progressed.value, 1);
     assert.equal(france.values.delay_first_to_last_use.value, 40);
     if (stateKind) {
-      assert.equal(france.values.money_state.amountCents, 10_000 + 0);
-      assert.equal(france.values.leverage_per_state_euro.value, 4.5);
+      // 80 vouchers of 10 € with a quarter from the State, 10 vouchers of 5 € without.
+      assert.equal(france.values.money_state.amountCents, 20_000);
+      assert.equal(france.values.money_ordered.amountCents, 85_000);
+      assert.equal(france.values.leverage_per_state_euro.value, 4.25);
     }
   });
 

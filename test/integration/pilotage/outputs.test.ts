@@ -73,7 +73,8 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
   test('for random filters, the page, the JSON API, the CSV, the workbook and the PDF agree on every number (property)', async () => {
     const filters = fc.record({
       where: fc.constantFrom({ level: 'france' }, { level: 'region', code: '52' }, { level: 'departement', code: '44' }, { level: 'commune', code: '44109' }),
-      start: fc.integer({ min: 0, max: 500 }),
+      // The activity of the set-up is today's: most periods end today, so that the numbers are not all zero.
+      start: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 500 }) }),
       span: fc.integer({ min: 0, max: 500 }),
       breakdown: fc.constantFrom('territory', 'month', 'programme', 'place', 'prescriber', 'funder', 'theme'),
       programme: fc.boolean(),
