@@ -17,7 +17,7 @@ const COMPUTED_KEY = 'coverage.computed_at';
  * differs from the true one only by its small local distortion, far less than eight places deep.
  */
 
-const LABELLED = sql.raw(`p.active`);
+const LABELLED = sql.raw(`p.active and ${labelValidToday('p')}`);
 const ACCEPTS_PASS = sql.raw(`p.active and ${labelValidToday('p')} and ${acceptsAnyProgramme('p')}`);
 const distance = sql`(2 * ${EARTH_RADIUS_KM}::float8 * asin(least(1, sqrt(
   power(sin(radians(p.latitude - cm.lat) / 2), 2) + cos(radians(cm.lat)) * cos(radians(p.latitude)) * power(sin(radians(p.longitude - cm.lng) / 2), 2)))))`;

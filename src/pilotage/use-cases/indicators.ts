@@ -66,10 +66,23 @@ export function medianFromHistogram(histogram: Iterable<[number, number]>): numb
  * Distinct people of a sum of rows, never overstated: exact when the rows cannot share a person (additive) or agree,
  * otherwise the largest row (a lower bound; the sum is an upper bound).
  */
-export function beneficiaryBound(additive: boolean, max: number, sum: number): { value: number; exact: boolean } {
+export function beneficiaryBound(additive: boolean, max: number, sum: number, floor = 0): { value: number; exact: boolean } {
   if (additive || max === sum) return { value: sum, exact: true };
-  return { value: max, exact: false };
+  const value = Math.min(sum, Math.max(max, floor));
+  return { value, exact: value === sum };
 }
+
+/**
+ * An additive metric whose people are a subset of another metric's people in the same cell (same source rows, same
+ * attribution): its exact count is a lower bound of the other's distinct people. Every booklet first used in a cell
+ * redeemed a voucher in that cell; every anonymous participant of a cell is one of its participants.
+ */
+export const BENEFICIARY_FLOORS: Partial<Record<IndicatorId, IndicatorId>> = {
+  vouchers_redeemed: 'people_reached',
+  accompaniments: 'anonymous_participants',
+  accompaniment_sessions: 'anonymous_participants',
+  training_hours: 'anonymous_participants',
+};
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -352,7 +365,8 @@ function valuesOf(
       const out: IndicatorValue = { value };
       if (def.amount) out.amountCents = cell.amount;
       if (def.personal) {
-        const bound = beneficiaryBound(ADDITIVE_BENEFICIARIES.has(id), cell.max, cell.sum);
+        const floorId = BENEFICIARY_FLOORS[id];
+        const bound = beneficiaryBound(ADDITIVE_BENEFICIARIES.has(id), cell.max, cell.sum, floorId ? (cells?.get(floorId)?.sum ?? 0) : 0);
         out.beneficiaries = bound.value;
         if (!bound.exact && bound.value < RECOUNT_THRESHOLD && cell.sum >= RECOUNT_THRESHOLD) recounts.push({ values, id, key, upper: cell.sum });
       }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { INDICATOR_IDS, INDICATORS } from '../../../src/pilotage/domain/indicators.js';
 import { FACT_SOURCES, STORED_INDICATORS, factsSelectSql, rangeSql, sourceRowsSql } from '../../../src/pilotage/use-cases/cube-sql.js';
-import { beneficiaryBound, goalFor, medianFromHistogram, splitPeriod, usesRollup } from '../../../src/pilotage/use-cases/indicators.js';
+import { BENEFICIARY_FLOORS, beneficiaryBound, goalFor, medianFromHistogram, splitPeriod, usesRollup } from '../../../src/pilotage/use-cases/indicators.js';
 import { parsePilotageFilter } from '../../../src/pilotage/domain/filters.js';
 
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
@@ -93,6 +93,25 @@ describe('pilotage cube arithmetic', () => {
         const perRow = rows.map((r) => new Set(r).size);
         const bound = beneficiaryBound(false, Math.max(...perRow), perRow.reduce((a, b) => a + b, 0));
         assert.ok(bound.value <= distinct);
+      }),
+    );
+  });
+
+  test('a subset counted exactly (people first reached, anonymous participants) lifts the lower bound, never above the sum', () => {
+    // 167 redemptions spread over many small rows: the largest row says 2 people, the booklets first used there say 40.
+    assert.deepEqual(beneficiaryBound(false, 2, 167, 40), { value: 40, exact: false });
+    assert.deepEqual(beneficiaryBound(false, 2, 30, 30), { value: 30, exact: true });
+    assert.deepEqual(beneficiaryBound(false, 2, 10, 99), { value: 10, exact: true });
+    assert.equal(BENEFICIARY_FLOORS.vouchers_redeemed, 'people_reached');
+    // Each booklet redeems on several days; those whose first use falls in the period form the floor.
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }), (days) => {
+        const seen = new Set<number>();
+        let firstUses = 0;
+        for (const day of days) for (const booklet of new Set(day)) if (!seen.has(booklet)) { seen.add(booklet); firstUses += 1; }
+        const perRow = days.map((r) => new Set(r).size);
+        const bound = beneficiaryBound(false, Math.max(...perRow), perRow.reduce((a, b) => a + b, 0), firstUses);
+        assert.equal(bound.value, seen.size);
       }),
     );
   });
