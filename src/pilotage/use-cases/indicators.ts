@@ -22,6 +22,11 @@ import { pilotageRefreshedAt, refreshPilotage } from './refresh.js';
 const RECOUNT_THRESHOLD = 5;
 const MAX_RECOUNTS = 30;
 const RECOUNT_UPPER_LIMIT = 500;
+/**
+ * Recounted even when `exactSmallCells` is off: their base table is small (a diagnostic is a person's half hour, not
+ * a voucher), and no exactly counted subset floors them (BENEFICIARY_FLOORS).
+ */
+const ALWAYS_RECOUNTED: ReadonlySet<IndicatorId> = new Set(['diagnostics_completed']);
 
 // ——— Pure parts (unit-tested) ———
 
@@ -546,8 +551,8 @@ async function computeReport(db: Kysely<DB>, filter: PilotageFilter, territory: 
   }
 
   // Cells whose lower bound is under the threshold while their upper bound is not: counted exactly from the base tables.
-  if (mode === 'cube' && exactSmallCells) {
-    for (const recount of recounts.filter((r) => r.upper <= RECOUNT_UPPER_LIMIT).slice(0, MAX_RECOUNTS)) {
+  if (mode === 'cube') {
+    for (const recount of recounts.filter((r) => r.upper <= RECOUNT_UPPER_LIMIT && (exactSmallCells || ALWAYS_RECOUNTED.has(r.id))).slice(0, MAX_RECOUNTS)) {
       const metric = by === 'theme' && recount.key !== '' ? `${recount.id}@theme` : recount.id;
       const grouping = recount.values === values ? null : by;
       const extra = grouping ? keyCondition(grouping, filter.level, recount.key) : undefined;
