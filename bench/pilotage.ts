@@ -398,6 +398,13 @@ async function measureHttp(database: Database, engine: Engine, mix: ReturnType<t
 async function measureFreshness(url: string, schema: string, db: Kysely<DB>, engine: Engine, report: (line: string) => void, size: number) {
   const c = await client(url, schema);
   try {
+    // A small size may have no handed voucher left (a previous run on a kept schema): mark paid ones handed, without
+    // trigger (a voucher's status between paid and handed changes no fact of the cube).
+    if ((await c.query(`select 1 from vouchers where status = 'handed' and expires_at > now() + interval '1 day' limit 1`)).rowCount === 0) {
+      await c.query(`set session_replication_role = replica`);
+      await c.query(`update vouchers set status = 'handed' where status in ('activated', 'allocated') and expires_at > now() + interval '1 day'`);
+      await c.query(`set session_replication_role = origin`);
+    }
     const clean = await timeIt(() => engine.refreshPilotage(db));
     const idle = await timeIt(() => engine.refreshPilotage(db));
     const today = parisDay();

@@ -62,7 +62,8 @@ export const sleepingPages: FastifyPluginAsync = async (app) => {
   app.get('/pilotage/dormants.csv', async (request, reply) => {
     const principal = requirePagePrincipal(request, reply);
     if (!principal) return reply;
-    const list = (request.query as Record<string, unknown>)?.liste;
+    // Without a choice, the first list (booklets allocated but not handed); an unknown one is refused.
+    const list = (request.query as Record<string, unknown>)?.liste ?? 'attribues';
     if (typeof list !== 'string' || !(list in LISTS)) throw invalid('Choisissez la liste à télécharger : attribues, remis, lieux ou echeance.', 'liste_inconnue');
     const report = await readSleeping(db, principal);
     return reply
