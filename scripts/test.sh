@@ -31,10 +31,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# With DATABASE_URL, the PostgreSQL phase runs beside the PGlite one: PGlite's engine keeps one core busy in this
+# process while the other phase waits mostly on its server and on Chromium, so the two together take little more
+# than the longer one. Each test platform lives in its own schema (or in memory) and listens on a port of its own.
+# The PostgreSQL phase's report is printed whole after the PGlite one; the suite fails if either phase fails.
+pg_status=0
+if [ -n "${DATABASE_URL:-}" ]; then
+  pg_log=$(mktemp /tmp/inclusif-test-postgresql.XXXXXX)
+  ( TEST_DATABASE=postgresql run $integration $e2e >"$pg_log" 2>&1 ) &
+  pg_pid=$!
+fi
+
 echo "== PGlite =="
-TEST_DATABASE=pglite run $unit $integration $e2e
+pglite_status=0
+TEST_DATABASE=pglite run $unit $integration $e2e || pglite_status=$?
 
 if [ -n "${DATABASE_URL:-}" ]; then
+  wait "$pg_pid" || pg_status=$?
   echo "== PostgreSQL ($DATABASE_URL) =="
-  TEST_DATABASE=postgresql run $integration $e2e
+  cat "$pg_log"
+  rm -f "$pg_log"
+fi
+
+if [ "$pglite_status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
+  echo "Échec : PGlite (code $pglite_status), PostgreSQL (code $pg_status)." >&2
+  exit 1
 fi
