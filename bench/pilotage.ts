@@ -174,12 +174,17 @@ async function pilotageTriggers(c: pg.Client) {
 }
 
 /** pgbench running the redemption statement (the endpoint's own SQL), each transaction a different handed voucher. */
-function pgbenchScript(queueStart: number) {
+function pgbenchScript(queueStart: number, rolledBack = false) {
   const statement = REDEEM_SQL.replace(/\$(\d)/g, (_, n: string) =>
     ({ '1': ':serial', '2': ':user_id', '3': ':place_id', '4': `array[:org_id]`, '5': `('user:' || :user_id)`, '6': `('pgb-' || :serial)`, '7': "'f'" })[n]!,
   );
   const file = path.join(os.tmpdir(), `inclusif-pilotage-redeem-${process.pid}-${queueStart}.sql`);
-  fs.writeFileSync(file, `select serial, place_id, user_id, org_id from bench_redeem_queue where n = (select nextval('bench_redeem_seq')) \\gset\n${statement.trim()};\n`);
+  // rolledBack: each redemption in a transaction rolled back (its triggers have run), the queue read in a loop, so that
+  // a small size's few handed vouchers serve every run; the commit's WAL flush is then left out of both sides.
+  const pick = rolledBack
+    ? `select serial, place_id, user_id, org_id from bench_redeem_queue where n = (select nextval('bench_redeem_seq') % (select count(*) from bench_redeem_queue) + 1) \\gset\nbegin;\n${statement.trim()};\nrollback;\n`
+    : `select serial, place_id, user_id, org_id from bench_redeem_queue where n = (select nextval('bench_redeem_seq')) \\gset\n${statement.trim()};\n`;
+  fs.writeFileSync(file, pick);
   return file;
 }
 
@@ -333,7 +338,7 @@ export async function benchPilotage(report: (line: string) => void) {
     }
     if (!engine || !targets) return;
     const size = SIZES.at(-1)!;
-    await measureFreshness(url, schema, db, engine, report, size);
+    if (process.env.BENCH_PILOTAGE_SKIP_CONCURRENT !== '1') await measureFreshness(url, schema, db, engine, report, size);
     await measureRedemption(url, schema, db, engine, report, size);
     await measureExports(db, engine, report, today);
   } finally {
@@ -400,7 +405,7 @@ async function measureFreshness(url: string, schema: string, db: Kysely<DB>, eng
   try {
     // A small size may have no handed voucher left (a previous run on a kept schema): mark paid ones handed, without
     // trigger (a voucher's status between paid and handed changes no fact of the cube).
-    if ((await c.query(`select 1 from vouchers where status = 'handed' and expires_at > now() + interval '1 day' limit 1`)).rowCount === 0) {
+    if ((await c.query(`select 1 from vouchers where status = 'handed' and expires_at > now() + interval '1 day' limit 1000`)).rowCount! < 1000) {
       await c.query(`set session_replication_role = replica`);
       await c.query(`update vouchers set status = 'handed' where status in ('activated', 'allocated') and expires_at > now() + interval '1 day'`);
       await c.query(`set session_replication_role = origin`);
@@ -466,6 +471,8 @@ async function measureRedemption(url: string, schema: string, db: Kysely<DB>, en
       for (const tr of ours) await c.query(`alter table ${tr.table} ${enabled ? 'enable' : 'disable'} trigger ${tr.name}`);
     };
     const script = pgbenchScript(0);
+    // BENCH_PILOTAGE_SKIP_CONCURRENT=1: throughput and export only (a kept schema already checked).
+    if (process.env.BENCH_PILOTAGE_SKIP_CONCURRENT !== '1') {
     // 16 clients redeeming while refreshPilotage runs in a loop; then one last refresh and cube = base.
     const load = pgbench(url, schema, script, 16, 2 * SECONDS);
     let refreshes = 0;
@@ -493,6 +500,7 @@ async function measureRedemption(url: string, schema: string, db: Kysely<DB>, en
     report(
       `pilotage concurrent ${fmt(size)}: 16 clients redeeming ${2 * SECONDS} s (${concurrent.tps.toFixed(0)} tps, ${fmt(concurrent.transactions)} redemptions) while refreshPilotage ran ${refreshes} times (p50 ${ms(r.p50)}, max ${ms(r.max)}), last refresh ${ms(last.ms)} | cube = base on France ${from} → ${today}: ${differences.length === 0 ? `equal on ${[...cube.keys()].filter((k) => base.has(k)).length} values` : `DIFFERENT: ${differences.join('; ')}`}; today only: ${todayDiff.length === 0 ? `equal (redeemed today ${cubeToday.get('vouchers_redeemed')})` : `DIFFERENT: ${todayDiff.join('; ')}`}`,
     );
+    }
     // Throughput last: the runs without triggers leave the cube stale (nothing reads it afterwards but the export's timing).
     // Small sizes run out of handed vouchers: the paid, not yet handed ones are marked handed (no trigger: nothing
     // measured afterwards reads the cube's values).
@@ -504,17 +512,20 @@ async function measureRedemption(url: string, schema: string, db: Kysely<DB>, en
     const runs: { on: boolean; tps: number; latency: number }[] = [];
     const redeemedCount = async () => Number((await c.query(`select count(*) from vouchers where status = 'redeemed'`)).rows[0].count);
     let refused = 0;
+    const queued = Number((await c.query(`select count(*) from bench_redeem_queue`)).rows[0].count);
+    const rolledBack = queued < 4 * 1500 * SECONDS;
+    const throughputScript = rolledBack ? pgbenchScript(1, true) : script;
     for (const on of [true, false, true, false]) {
       await setTriggers(on);
       const before = await redeemedCount();
-      const r = await pgbench(url, schema, script, 16, SECONDS);
-      refused += r.transactions - ((await redeemedCount()) - before);
+      const r = await pgbench(url, schema, throughputScript, 16, SECONDS);
+      if (!rolledBack) refused += r.transactions - ((await redeemedCount()) - before);
       runs.push({ on, tps: r.tps, latency: r.latency });
     }
     await setTriggers(true);
     const avg = (on: boolean) => runs.filter((r) => r.on === on).reduce((s, r) => s + r.tps, 0) / 2;
     report(
-      `pilotage redemption ${fmt(size)}, pgbench 16 clients × ${SECONDS} s, the endpoint's statement: with the dirty-day triggers ${runs.filter((r) => r.on).map((r) => `${r.tps.toFixed(0)} tps (avg ${r.latency} ms)`).join(', ')} | triggers disabled ${runs.filter((r) => !r.on).map((r) => `${r.tps.toFixed(0)} tps (avg ${r.latency} ms)`).join(', ')} | ratio ${((100 * avg(true)) / avg(false)).toFixed(0)} % | refused ${refused}`,
+      `pilotage redemption ${fmt(size)}, pgbench 16 clients × ${SECONDS} s, the endpoint's statement: with the dirty-day triggers ${runs.filter((r) => r.on).map((r) => `${r.tps.toFixed(0)} tps (avg ${r.latency} ms)`).join(', ')} | triggers disabled ${runs.filter((r) => !r.on).map((r) => `${r.tps.toFixed(0)} tps (avg ${r.latency} ms)`).join(', ')} | ratio ${((100 * avg(true)) / avg(false)).toFixed(0)} % | ${rolledBack ? `each redemption rolled back (${fmt(queued)} handed vouchers only)` : `refused ${refused}`}`,
     );
   } finally {
     await c.end();
@@ -522,9 +533,9 @@ async function measureRedemption(url: string, schema: string, db: Kysely<DB>, en
 }
 
 /** CSV exports streamed: the open-data activity per commune and month (if written), and 1 M cube rows through csv-stringify. */
-async function measureExports(db: Kysely<DB>, engine: Engine, report: (line: string) => void, today: string) {
+export async function measureExports(db: Kysely<DB>, engine: Engine, report: (line: string) => void, today: string) {
   const openData = await optionalModule<{ activityCsv?: (db: Kysely<DB>, period: { from: string; to: string }, options?: { today?: string; onEnd?: (rows: number) => void }) => Readable }>('../src/pilotage/use-cases/open-data.js');
-  if (openData?.activityCsv) {
+  if (openData?.activityCsv && Number(process.env.BENCH_PILOTAGE_OPENDATA_MONTHS ?? 1) > 0) {
     const to = today.slice(0, 7);
     const d = new Date(`${today}T00:00:00Z`);
     // One readIndicators per département and month: BENCH_PILOTAGE_OPENDATA_MONTHS (1 by default) bounds the run.

@@ -39,8 +39,14 @@ export const MAX_PERIOD_DAYS = 3660;
 export const DEFAULT_PERIOD_MONTHS = 12;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The years a period may touch: PostgreSQL has no year 0, and the pass has no activity outside these (a 4xx, not a 500). */
+export const YEAR_RANGE = { min: 2000, max: 2099 } as const;
+const inYears = (value: string) => Number(value.slice(0, 4)) >= YEAR_RANGE.min && Number(value.slice(0, 4)) <= YEAR_RANGE.max;
 const isRealDate = (value: string) => DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
-const date = (what: string) => z.string().trim().refine(isRealDate, { message: `La date ${what} doit être une date réelle au format AAAA-MM-JJ.` });
+const date = (what: string) =>
+  z.string().trim()
+    .refine(isRealDate, { message: `La date ${what} doit être une date réelle au format AAAA-MM-JJ.` })
+    .refine((value) => !isRealDate(value) || inYears(value), { message: `La date ${what} doit être comprise entre ${YEAR_RANGE.min} et ${YEAR_RANGE.max}.` });
 const id = (what: string) =>
   z.coerce
     .number({ message: `${what} doit être un identifiant numérique.` })

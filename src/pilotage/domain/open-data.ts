@@ -1,7 +1,7 @@
 import { ENUMERATED_FIELDS, REQUIRED_FIELDS, STANDARD_FIELDS, STANDARD_VERSION, type StandardField } from '../../places/domain/standard.js';
 import { z } from 'zod';
 import { invalid } from '../../shared/errors.js';
-import { CODE_PATTERNS, type BreakdownRow } from './filters.js';
+import { CODE_PATTERNS, YEAR_RANGE, type BreakdownRow } from './filters.js';
 import { K_ANONYMITY, PUBLIC_ROUNDING } from './privacy.js';
 import { ATTRIBUTION_LABELS, DICTIONARY_VERSION, INDICATOR_IDS, INDICATORS, type IndicatorDefinition, type IndicatorId } from './indicators.js';
 
@@ -178,7 +178,10 @@ export const MAX_OPEN_DATA_MONTHS = 120;
 export const DEFAULT_OPEN_DATA_MONTHS = 12;
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const month = (what: string) => z.string().trim().regex(MONTH, { message: `Le mois ${what} doit être au format AAAA-MM (par exemple 2026-03).` });
+const month = (what: string) =>
+  z.string().trim()
+    .regex(MONTH, { message: `Le mois ${what} doit être au format AAAA-MM (par exemple 2026-03).` })
+    .refine((value) => !MONTH.test(value) || (Number(value.slice(0, 4)) >= YEAR_RANGE.min && Number(value.slice(0, 4)) <= YEAR_RANGE.max), { message: `Le mois ${what} doit être compris entre ${YEAR_RANGE.min} et ${YEAR_RANGE.max}.` });
 const optionalMonth = (what: string) => z.preprocess((v) => (v === '' || v === null ? undefined : v), month(what).optional());
 export const openDataPeriodSchema = z.object({ from: optionalMonth('de début'), to: optionalMonth('de fin') });
 
@@ -358,6 +361,8 @@ export interface PrivacyRules {
   roundBelow: number;
   /** How they are rounded, in French (« au multiple de 5 le plus proche »). */
   rounding: string;
+  /** How the larger ones are rounded (« au multiple de 10 le plus proche »). */
+  roundingAbove: string;
 }
 
 /** The rules of the public audience, read from privacy.ts (the one place that applies them). */
@@ -365,6 +370,7 @@ export const PUBLIC_PRIVACY_RULES: PrivacyRules = {
   threshold: K_ANONYMITY,
   roundBelow: PUBLIC_ROUNDING.below,
   rounding: `au multiple de ${PUBLIC_ROUNDING.step} le plus proche`,
+  roundingAbove: `au multiple de ${PUBLIC_ROUNDING.aboveStep} le plus proche`,
 };
 
 export function renderReadme(rules: PrivacyRules = PUBLIC_PRIVACY_RULES): string {
@@ -397,7 +403,7 @@ export function renderReadme(rules: PrivacyRules = PUBLIC_PRIVACY_RULES): string
     '',
     `1. **Secret statistique (seuil de ${rules.threshold})** : une case qui compte moins de ${rules.threshold} personnes distinctes n’est pas publiée. La cellule est vide et le nom de sa colonne figure dans \`${WITHHELD_COLUMN}\`.`,
     '2. **Masquage complémentaire** : quand une case masquée pourrait être retrouvée par différence avec un total (le département du mois), une autre case est masquée aussi, de la même façon (cellule vide, colonne nommée dans `valeurs_masquees`).',
-    `3. **Arrondi** : les comptes inférieurs à ${rules.roundBelow} sont arrondis ${rules.rounding}. Les comptes publiés ne sont donc pas exacts et leurs sommes peuvent différer des totaux.`,
+    `3. **Arrondi** : les comptes inférieurs à ${rules.roundBelow} sont arrondis ${rules.rounding}, les autres ${rules.roundingAbove}. Les comptes publiés ne sont donc pas exacts et leurs sommes peuvent différer des totaux.`,
     `4. **Estimation** : ${estimates} ${estimateColumns.length > 1 ? 'sont des estimations' : 'est une estimation'} : les participants sont comptés à chaque séance, une personne venue deux fois compte deux fois ; ${estimateColumns.length > 1 ? 'elles sont comptées' : 'elle est comptée'} à part des personnes accompagnées avec le pass, jamais additionnée à elles.`,
     '5. Aucune donnée ne désigne une personne, une structure ou un lieu : l’activité n’est publiée qu’agrégée par commune et par mois.',
     '',

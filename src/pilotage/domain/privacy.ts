@@ -23,8 +23,9 @@ import { checkPublicFilter } from './policies.js';
  *    hidden count back. A median carries its own population in `beneficiaries` and follows rule 1; it reveals no
  *    count.
  * 4. Public audience (open-data level): no organisation filter or breakdown (funder, prescriber, place,
- *    programme); personal counts under PUBLIC_ROUNDING.below are rounded to the nearest PUBLIC_ROUNDING.step
- *    (`rounded: true`), their amounts scaled alike, and rates computed from them are scaled by the same factors
+ *    programme); personal counts under PUBLIC_ROUNDING.below are rounded to the nearest PUBLIC_ROUNDING.step, larger
+ *    ones to the nearest PUBLIC_ROUNDING.aboveStep, so that the difference of two large published counts (two
+ *    periods a day apart) does not give a small hidden one back (`rounded: true`), their amounts scaled alike, and rates computed from them are scaled by the same factors
  *    (an exact rate next to a rounded count would give the exact count back). Counts of organisations (places,
  *    mediators, vouchers issued, money) are not about people and stay exact.
  * 5. Shares. Every additive column gets, per row, its share of the published rows' sum in whole percents summing
@@ -37,7 +38,13 @@ import { checkPublicFilter } from './policies.js';
  * that they were checked; engines leave `suppressed` unset).
  */
 export const K_ANONYMITY = 5;
-export const PUBLIC_ROUNDING = { below: 100, step: 5 } as const;
+export const PUBLIC_ROUNDING = { below: 100, step: 5, aboveStep: 10 } as const;
+
+/** Rule 4's rounding of a public personal count: to the nearest 5 under 100, to the nearest 10 from 100 on. */
+export const roundPublicCount = (value: number): number => {
+  const step = value < PUBLIC_ROUNDING.below ? PUBLIC_ROUNDING.step : PUBLIC_ROUNDING.aboveStep;
+  return Math.round(value / step) * step;
+};
 /** Breakdowns that name organisations: never in the public audience. */
 export const ORGANISATION_BREAKDOWNS: readonly Breakdown[] = ['funder', 'prescriber', 'place', 'programme'];
 
@@ -46,7 +53,7 @@ export const PRIVACY_RULES_FR: string[] = [
   `Toute case d’un indicateur personnel (marqué « personnel » ci-dessus) qui compte moins de ${K_ANONYMITY} bénéficiaires distincts est masquée : sa valeur et son montant ne sont pas publiés (« moins de ${K_ANONYMITY} personnes »). Une case à zéro n’est pas masquée : elle ne désigne personne.`,
   `Masquage complémentaire : dans chaque colonne d’une ventilation, si une seule case est masquée alors que le total est publié, la plus petite autre case non nulle est masquée aussi (« masqué pour protéger une autre case »), sinon le total ; une case masquée ne peut donc pas être recalculée en retranchant les cases publiées du total. Si le total d’un territoire compte moins de ${K_ANONYMITY} bénéficiaires, il est masqué avec toutes ses cases non nulles.`,
   `Un taux calculé à partir d’une case masquée est masqué. Un délai médian est masqué quand il porte sur moins de ${K_ANONYMITY} bénéficiaires.`,
-  `Niveau public (données ouvertes, pages sans connexion) : aucun filtre ni ventilation par organisation, lieu ou programme ; les comptes de personnes et de leur activité inférieurs à ${PUBLIC_ROUNDING.below} sont arrondis au multiple de ${PUBLIC_ROUNDING.step} le plus proche (« arrondi »), les montants et les taux correspondants sont calculés à partir des valeurs arrondies. Les comptes de lieux, de médiateurs, de chèques émis, activés ou attribués et les montants financés sont exacts.`,
+  `Niveau public (données ouvertes, pages sans connexion) : aucun filtre ni ventilation par organisation, lieu ou programme ; les comptes de personnes et de leur activité inférieurs à ${PUBLIC_ROUNDING.below} sont arrondis au multiple de ${PUBLIC_ROUNDING.step} le plus proche, les autres au multiple de ${PUBLIC_ROUNDING.aboveStep} le plus proche (« arrondi » : la différence de deux grands comptes publiés, par exemple de deux périodes décalées d’un jour, ne redonne pas un petit compte masqué), les montants et les taux correspondants sont calculés à partir des valeurs arrondies. Les comptes de lieux, de médiateurs, de chèques émis, activés ou attribués et les montants financés sont exacts.`,
   'Les parts d’une ventilation sont des pourcentages entiers dont la somme fait exactement 100 (méthode du plus fort reste), calculés sur les seules cases publiées : une case masquée n’a pas de part.',
   'Le nombre de bénéficiaires derrière chaque case sert au masquage et ne quitte jamais le serveur. Aucune ventilation ne descend sous la commune, le lieu ou le mois : aucune ne mène à une personne.',
   'Chaque export (CSV, tableur, PDF, données ouvertes) est journalisé : qui, quand, quel filtre, combien de lignes ; les téléchargements publics sont journalisés sans auteur.',
@@ -159,8 +166,8 @@ function roundCounts(values: Values): Map<IndicatorId, number> {
   const factors = new Map<IndicatorId, number>();
   for (const [id, v] of Object.entries(values) as [IndicatorId, IndicatorValue][]) {
     const def = INDICATORS[id];
-    if (!v || v.value === null || !def.personal || !additive(def) || v.value >= PUBLIC_ROUNDING.below) continue;
-    const rounded = Math.round(v.value / PUBLIC_ROUNDING.step) * PUBLIC_ROUNDING.step;
+    if (!v || v.value === null || !def.personal || !additive(def)) continue;
+    const rounded = roundPublicCount(v.value);
     const factor = v.value === 0 ? 1 : rounded / v.value;
     factors.set(id, factor);
     const next: IndicatorValue = { ...v, value: rounded, rounded: true };

@@ -82,6 +82,13 @@ export function reportJson(report: IndicatorReport) {
   };
 }
 
+/**
+ * Anonymous clients per address and route (the rate_limits table, shared by the instances): each call reads the
+ * cube and each CSV writes a journal row, so a flood costs the database and the journal; a page or a script of
+ * the open-data level stays far below.
+ */
+export const PUBLIC_INDICATORS_RATE_LIMIT = { max: 60, timeWindow: 60_000 } as const;
+
 const DESCRIPTION =
   'Les indicateurs du dictionnaire (docs/INDICATEURS.md) pour un territoire (France, région, département, hub, commune) et une période, éventuellement par financeur, programme, structure prescriptrice ou lieu, et ventilés en lignes. Le même filtre sert aux pages /pilotage, aux exports CSV, tableur et PDF : mêmes nombres partout. Règles de confidentialité : une case de moins de 5 personnes est masquée (value null, suppressed).';
 
@@ -113,24 +120,26 @@ export const pilotageApi: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => sendCsv(reply, requireApiPrincipal(request), request.query));
 
   app.get('/pilotage/public/indicators', {
+    config: { rateLimit: PUBLIC_INDICATORS_RATE_LIMIT },
     schema: {
       tags: ['pilotage'],
       summary: 'Indicateurs publics (niveau open data, JSON)',
-      description: `${DESCRIPTION} Sans jeton : France, régions, départements, hubs, communes seulement (aucun filtre ni ventilation par organisation, lieu ou programme), comptes arrondis sous 100.`,
+      description: `${DESCRIPTION} Sans jeton : France, régions, départements, hubs, communes seulement (aucun filtre ni ventilation par organisation, lieu ou programme), comptes arrondis sous 100 ; au plus 60 appels par minute et par adresse (429 au-delà).`,
       security: [],
       querystring: indicatorsQuery,
-      response: { 200: reportSchema, ...publicApiErrors(400, 403, 422) },
+      response: { 200: reportSchema, ...publicApiErrors(400, 403, 422, 429) },
     },
   }, async (request) => reportJson(await readIndicators(db, null, request.query)));
 
   app.get('/pilotage/public/indicators.csv', {
+    config: { rateLimit: PUBLIC_INDICATORS_RATE_LIMIT },
     schema: {
       tags: ['pilotage'],
       summary: 'Indicateurs publics (niveau open data, CSV)',
-      description: `${DESCRIPTION} Sans jeton, au niveau open data (arrondis, cases de moins de 5 personnes masquées) ; chaque export est journalisé.`,
+      description: `${DESCRIPTION} Sans jeton, au niveau open data (arrondis, cases de moins de 5 personnes masquées) ; chaque export est journalisé ; au plus 60 appels par minute et par adresse (429 au-delà).`,
       security: [],
       querystring: indicatorsQuery,
-      response: { 200: fileResponse('text/csv', 'Indicateurs publics en CSV'), ...publicApiErrors(400, 403, 422) },
+      response: { 200: fileResponse('text/csv', 'Indicateurs publics en CSV'), ...publicApiErrors(400, 403, 422, 429) },
     },
   }, async (request, reply) => sendCsv(reply, null, request.query));
 };

@@ -9,6 +9,11 @@ import { activityCsv, journalOpenData, placesCsv } from '../use-cases/open-data.
 /** Open data may be kept by browsers and proxies: nothing personal, the same for everyone (app.ts lets it through). */
 export const OPEN_DATA_CACHE = 'public, max-age=3600';
 export const OPEN_DATA_PREFIX = '/api/v1/open-data';
+/**
+ * The activity file is computed on each call (up to 120 months, each read per région, département and commune):
+ * per address and minute, at most this many calls, each journaled. Proxies and browsers keep it an hour (OPEN_DATA_CACHE).
+ */
+export const OPEN_DATA_ACTIVITY_RATE_LIMIT = { max: 10, timeWindow: 60_000 } as const;
 
 const TAG = 'données ouvertes';
 const period = openDataPeriodSchema.describe('période de l’activité en mois entiers');
@@ -55,14 +60,15 @@ export const openDataApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/open-data/activite-communes.csv',
     {
+      config: { rateLimit: OPEN_DATA_ACTIVITY_RATE_LIMIT },
       schema: {
         tags: [TAG],
         summary: 'Activité par commune et par mois (CSV, données ouvertes)',
         description:
-          'Une ligne par commune et par mois où il y a eu de l’activité : chèques remis et encaissés, personnes accompagnées (pass), participants sans chèque (estimation), accompagnements, heures de formation. Règles de confidentialité appliquées : case de moins de 5 personnes vide et nommée dans « valeurs_masquees », masquage complémentaire, comptes arrondis sous 100. Par défaut les 12 derniers mois complets. Fichier envoyé au fil de l’eau. Sans jeton.',
+          'Une ligne par commune et par mois où il y a eu de l’activité : chèques remis et encaissés, personnes accompagnées (pass), participants sans chèque (estimation), accompagnements, heures de formation. Règles de confidentialité appliquées : case de moins de 5 personnes vide et nommée dans « valeurs_masquees », masquage complémentaire, comptes arrondis sous 100. Par défaut les 12 derniers mois complets. Fichier envoyé au fil de l’eau. Sans jeton ; au plus 10 appels par minute et par adresse (429 au-delà).',
         security: [],
         querystring: period,
-        response: { 200: fileResponse('text/csv', 'Fichier CSV valide au regard de activite-communes.schema.json'), ...publicApiErrors(400) },
+        response: { 200: fileResponse('text/csv', 'Fichier CSV valide au regard de activite-communes.schema.json'), ...publicApiErrors(400, 429) },
       },
     },
     async (request, reply) => {

@@ -64,7 +64,7 @@ export const sleepingPages: FastifyPluginAsync = async (app) => {
     if (!principal) return reply;
     // Without a choice, the first list (booklets allocated but not handed); an unknown one is refused.
     const list = (request.query as Record<string, unknown>)?.liste ?? 'attribues';
-    if (typeof list !== 'string' || !(list in LISTS)) throw invalid('Choisissez la liste à télécharger : attribues, remis, lieux ou echeance.', 'liste_inconnue');
+    if (typeof list !== 'string' || !Object.hasOwn(LISTS, list)) throw invalid('Choisissez la liste à télécharger : attribues, remis, lieux ou echeance.', 'liste_inconnue');
     const report = await readSleeping(db, principal);
     return reply
       .type('text/csv; charset=utf-8')

@@ -186,7 +186,7 @@ export function breakdownTable(report: IndicatorReport, basePath = '/pilotage'):
   };
   return {
     by: b.by,
-    title: `${LEVEL_LABELS[report.filter.level]} ${report.territoryLabel} ${BREAKDOWN_LABELS[b.by]}`,
+    title: `Ventilation ${BREAKDOWN_LABELS[b.by]} : ${report.territoryLabel}`,
     indicators: b.indicators.map((id) => ({ id, label: INDICATORS[id].label })),
     rows: b.rows.map((row) => ({
       key: row.key,

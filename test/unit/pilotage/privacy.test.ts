@@ -163,7 +163,7 @@ describe('protectReport', () => {
     );
   });
 
-  test('public audience: personal counts under 100 rounded to the nearest 5, amounts and rates computed from the rounded counts; the rest exact', () => {
+  test('public audience: personal counts rounded to the nearest 5 under 100 and to the nearest 10 above, amounts and rates computed from the rounded counts; the rest exact', () => {
     fc.assert(
       fc.property(cells, (cs) => {
         const shared = protectReport(report(cs, 'shared'));
@@ -175,11 +175,10 @@ describe('protectReport', () => {
             const r = rounded[id]!.value;
             assert.equal(r === null, e === null, 'the same cells are withheld');
             if (e === null || r === null) continue;
-            if (e < PUBLIC_ROUNDING.below) {
-              assert.equal(r % PUBLIC_ROUNDING.step, 0);
-              assert.ok(Math.abs(r - e) <= PUBLIC_ROUNDING.step / 2);
-              assert.equal(rounded[id]!.rounded, true);
-            } else assert.equal(r, e);
+            const step = e < PUBLIC_ROUNDING.below ? PUBLIC_ROUNDING.step : PUBLIC_ROUNDING.aboveStep;
+            assert.equal(r % step, 0);
+            assert.ok(Math.abs(r - e) <= step / 2);
+            assert.equal(rounded[id]!.rounded, true);
             assert.equal(shared.audience, 'shared');
             assert.equal(exact[id]!.rounded, undefined, 'shared outputs are exact');
           }
