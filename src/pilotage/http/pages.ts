@@ -12,10 +12,11 @@ import { httpStatus } from '../../http/errors.js';
 import { listProgrammes } from '../../pass/use-cases/programmes.js';
 import { placesOfOrganisations } from '../../places/use-cases/store.js';
 import { DomainError } from '../../shared/errors.js';
+import { guillemets } from '../../shared/french.js';
 import { TERRITORY_KINDS } from '../../territories/domain/commune-resolver.js';
 import { resolveCommuneField } from '../../territories/use-cases/resolve.js';
 import { BREAKDOWN_LABELS, BREAKDOWNS, CHILD_LEVEL, filterQuery, LEVEL_LABELS, LEVELS, pilotageFilterSchema, type IndicatorReport } from '../domain/filters.js';
-import { DICTIONARY_VERSION } from '../domain/indicators.js';
+import { DICTIONARY_VERSION, INDICATORS } from '../domain/indicators.js';
 import { exportIndicators, type ExportFormat } from '../use-cases/exports.js';
 import { readIndicators } from '../use-cases/indicators.js';
 import { breakdownChart, breakdownTable, chartIndicator, funnelChart, reportCards, reportFunnel, reportSubtitle, updatedText } from '../use-cases/presentation.js';
@@ -120,7 +121,7 @@ export const pilotagePages: FastifyPluginAsync = async (app) => {
       const breakdown = query.breakdown || (CHILD_LEVEL[level as keyof typeof CHILD_LEVEL] ? 'territory' : 'programme');
       const report = await readIndicators(db, principal, { ...query, breakdown });
       const monthly = await readIndicators(db, principal, { ...query, breakdown: 'month' });
-      return renderPage(request, reply, 'pilotage.njk', { ...base, form: { ...form, ...filterForm(report) }, ...view(report, monthly) });
+      return renderPage(request, reply, 'pilotage.njk', { ...base, form: { ...form, ...filterForm(report) }, scope: scopeText(principal, options, report), ...view(report, monthly) });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const choosePlace = error.code === 'lieu_requis';
@@ -152,6 +153,29 @@ function filterForm(report: IndicatorReport): RawQuery {
   };
 }
 
+/**
+ * The organisation filters in words, under the title: « France » alone would hide that a funder reads only its
+ * programmes, a prescriber its booklets, a mediator its place (the policies narrowed the query).
+ */
+function scopeText(principal: Principal, options: Awaited<ReturnType<typeof formOptions>>, report: IndicatorReport): string {
+  const f = report.filter;
+  const orgName = (id: number, listed: { value: string; label: string }[] = []) =>
+    principal.memberships.find((m) => m.organisationId === id)?.organisationName ?? listed.find((o) => o.value === String(id))?.label ?? `n° ${id}`;
+  const parts = [
+    f.funder === null ? null : `financeur ${guillemets(orgName(f.funder, options.funders))}`,
+    f.programme === null ? null : `programme ${guillemets(options.programmes.find((o) => o.value === String(f.programme))?.label ?? `n° ${f.programme}`)}`,
+    f.prescriber === null ? null : `structure prescriptrice ${guillemets(orgName(f.prescriber))}`,
+    f.place === null ? null : `lieu ${guillemets(options.places.find((o) => o.value === String(f.place))?.label ?? `n° ${f.place}`)}`,
+  ].filter((p): p is string => p !== null);
+  return parts.join(' ; ');
+}
+
+/** The chart's caption, visible (its title is only read by screen readers): « Chèques encaissés par territoire, France ». */
+function chartCaption(report: IndicatorReport): string | null {
+  const indicator = chartIndicator(report);
+  return indicator && report.breakdown ? `${INDICATORS[indicator].label} ${BREAKDOWN_LABELS[report.breakdown.by]}, ${report.territoryLabel}` : null;
+}
+
 /** Everything the page draws, from the two reports (the chosen breakdown, and by month). */
 function view(report: IndicatorReport, monthly: IndicatorReport) {
   const q = (overrides: Parameters<typeof filterQuery>[1] = {}) => filterQuery(report.filter, overrides);
@@ -166,9 +190,10 @@ function view(report: IndicatorReport, monthly: IndicatorReport) {
     groups: reportCards(report),
     funnel: reportFunnel(report),
     funnelChart: funnelChart(report),
-    breakdown: table ? { ...table, chart: indicator ? breakdownChart(report, indicator, 'graphique-ventilation') : null, csv: `/pilotage/indicateurs.csv?${q()}` } : null,
+    breakdown: table ? { ...table, chart: indicator ? breakdownChart(report, indicator, 'graphique-ventilation') : null, chartCaption: chartCaption(report), csv: `/pilotage/indicateurs.csv?${q()}` } : null,
     monthly: breakdownTable(monthly),
     monthlyChart: monthIndicator ? breakdownChart(monthly, monthIndicator, 'graphique-mois') : null,
+    monthlyChartCaption: chartCaption(monthly),
     monthlyCsv: `/pilotage/indicateurs.csv?${q({ breakdown: 'month' })}`,
     exports: { csv: `/pilotage/indicateurs.csv?${q()}`, xlsx: `/pilotage/indicateurs.xlsx?${q()}`, pdf: `/pilotage/indicateurs.pdf?${q()}`, api: `/api/v1/pilotage/indicators?${q()}` },
     parent,

@@ -126,10 +126,10 @@ export async function coverageComputedAt(db: Kysely<DB>): Promise<Date | null> {
   return row ? new Date(row.value) : null;
 }
 
-export interface DepartementCoverage {
+/** What a département's and a commune's coverage both say: population, need, offer, gap. */
+interface CoverageFigures {
   code: string;
   name: string;
-  communes: number;
   population: number;
   ifn: number | null;
   ifnClass: number;
@@ -140,35 +140,24 @@ export interface DepartementCoverage {
   placesAcceptingPass: number;
   mediators: number;
   placesPer10000: number | null;
-  labelledPer10000: number | null;
   mediatorsPer10000: number | null;
-  /** Share of the population farther than REACH_KM from a labelled place, 0–1. */
-  farShare: number | null;
   gapScore: number;
   gapClass: number;
 }
 
-export interface CommuneCoverage {
-  code: string;
-  name: string;
+export interface DepartementCoverage extends CoverageFigures {
+  communes: number;
+  labelledPer10000: number | null;
+  /** Share of the population farther than REACH_KM from a labelled place, 0–1. */
+  farShare: number | null;
+}
+
+export interface CommuneCoverage extends CoverageFigures {
   departementCode: string;
-  population: number;
   lat: number | null;
   lng: number | null;
-  ifn: number | null;
-  ifnClass: number;
-  need: number;
-  unmetNeed: number;
-  places: number;
-  labelledPlaces: number;
-  placesAcceptingPass: number;
-  mediators: number;
-  placesPer10000: number | null;
-  mediatorsPer10000: number | null;
   nearestLabelledKm: number | null;
   nearestPassKm: number | null;
-  gapScore: number;
-  gapClass: number;
 }
 
 export type DepartementSort = 'gap' | 'ifn' | 'code' | 'unmet';

@@ -1,5 +1,5 @@
 import { barChart, lineChart, type ChartDatum } from '../domain/charts.js';
-import { BREAKDOWN_LABELS, CHILD_LEVEL, LEVEL_LABELS, filterQuery, type BreakdownRow, type IndicatorReport, type IndicatorValue, type PilotageFilter } from '../domain/filters.js';
+import { BREAKDOWN_LABELS, CHILD_LEVEL, filterQuery, type BreakdownRow, type IndicatorReport, type IndicatorValue, type PilotageFilter } from '../domain/filters.js';
 import { GROUP_LABELS, INDICATOR_IDS, INDICATORS, type IndicatorDefinition, type IndicatorGroup, type IndicatorId } from '../domain/indicators.js';
 import { frenchDateTime, frenchDay } from '../../shared/dates.js';
 import { formatEuros, formatNumber, NARROW_NBSP, NBSP } from '../../shared/french.js';
