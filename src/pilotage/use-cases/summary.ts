@@ -23,7 +23,8 @@ export async function dashboardSummary(db: Kysely<DB>, principal: Principal, que
   }
   return {
     href: `/pilotage?${new URLSearchParams(query).toString()}`,
-    title: `Tableau de bord : ${report.territoryLabel}`,
+    // A funder's summary covers its programmes wherever they run: « France » alone would read as the whole country.
+    title: `Tableau de bord : ${query.funder ? 'programmes de ce financeur' : report.territoryLabel}`,
     updated: updatedText(report),
     cards: SUMMARY_INDICATORS.map((id) => {
       const value = formatValue(id, report.values[id]);

@@ -155,6 +155,9 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
     const france = await admin.get('/pilotage');
     assert.equal(france.statusCode, 200, france.body);
     assert.match(france.body, /<a href="\/pilotage\?level=region&amp;code=52&amp;from=[^"]*breakdown=territory">Pays de la Loire<\/a>/);
+    // The breakdown says what it breaks down, once (not « France France par territoire »), and the chart says what it draws.
+    assert.match(france.body, /<h2 class="fr-h4" id="ventilation-titre">Ventilation par territoire : France<\/h2>/);
+    assert.match(france.body, /<figcaption class="fr-text--sm">Graphique : Chèques encaissés par territoire, France /);
     const region = await admin.get('/pilotage?level=region&code=52&breakdown=territory');
     assert.match(region.body, /<a href="\/pilotage\?level=departement&amp;code=44&amp;[^"]*">Loire-Atlantique/);
     const departement = await admin.get('/pilotage?level=departement&code=44&breakdown=territory');
@@ -175,6 +178,9 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
     const funderPage = await (await pageClient(app, platform.db, world.funder.principal.userId)).get('/pilotage');
     assert.equal(funderPage.statusCode, 200);
     assert.match(funderPage.body, new RegExp(`name="funder" value="${world.funder.organisationId}"`));
+    // The title says « France »: the page says the figures are the funder's programmes only.
+    assert.match(funderPage.body, /<p class="fr-text--lead" id="perimetre">Périmètre : financeur «\u202f[^<]+\u202f»\.<\/p>/);
+    assert.doesNotMatch((await admin.get('/pilotage')).body, /id="perimetre"/, 'the administration reads everything: no scope line');
     assert.equal((await api(`/api/v1/pilotage/indicators?funder=${world.funder.organisationId}`, world.otherFunder.token)).statusCode, 403);
     assert.equal((await api(`/api/v1/pilotage/indicators?place=${world.placeA}`, world.mediatorB.token)).statusCode, 403);
     assert.equal((await api(`/api/v1/pilotage/indicators?place=${world.placeA}`, world.mediatorA.token)).statusCode, 200);
@@ -248,6 +254,7 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
     assert.equal(report.statusCode, 200);
     assert.match(report.body, new RegExp(`href="/pilotage\\?funder=${world.funder.organisationId}"`));
     assert.match(report.body, /Chèques encaissés/);
+    assert.match(report.body, /Tableau de bord : programmes de ce financeur/);
     assert.match(report.body, /<a class="fr-nav__link" href="\/pilotage">Pilotage<\/a>/);
     const hub = await makeActor(platform.db, 'Hub de l’Ouest', 'hub');
     await platform.db.insertInto('organisation_departements').values({ organisation_id: hub.organisationId, departement_code: '44' }).execute();
