@@ -33,6 +33,7 @@ export const PUBLIC_PAGES: SiteLink[] = [
   { href: '/diagnostic', label: 'Faire le point sur le numérique (diagnostic)' },
   { href: '/connexion', label: 'Se connecter à l’espace professionnel' },
   { href: '/mot-de-passe', label: 'Mot de passe oublié' },
+  { href: '/pilotage/couverture', label: 'Couverture territoriale : fragilité numérique et lieux, par département et par commune' },
   { href: '/donnees-ouvertes', label: 'Données ouvertes : lieux et activité par commune' },
   { href: '/mentions-legales', label: 'Mentions légales' },
   { href: '/accessibilite', label: `Accessibilité : ${ACCESSIBILITY_STATUS}` },

@@ -21,13 +21,11 @@ const TRIGGERS: Record<string, (rows: string) => string> = {
   order_cofunding: (r) => `select ${PARIS('o.paid_at')} from ${r} x join orders o on o.id = x.order_id where o.paid_at is not null`,
   booklets: (r) => `select ${PARIS('allocated_at')} from ${r} where allocated_at is not null
                     union select ${PARIS('handed_at')} from ${r} where handed_at is not null`,
-  // A booklet's first and last redemptions (people reached, delays) move when one of its vouchers is redeemed or undone.
+  // A new redemption changes only its own day (a booklet's first use cannot move earlier, a booklet becoming fully
+  // used is dated by this redemption); the booklet's first and last redemptions are dirtied below, when one of its
+  // redemptions is undone or re-dated.
   vouchers: (r) => `select ${PARIS('redeemed_at')} from ${r} where redeemed_at is not null
-                    union select ${PARIS('expires_at')} from ${r} where status = 'expired'
-                    union select ${PARIS('v.redeemed_at')} from vouchers v
-                      where v.booklet_id in (select booklet_id from ${r} where redeemed_at is not null) and v.status = 'redeemed'
-                        and (v.redeemed_at = (select min(w.redeemed_at) from vouchers w where w.booklet_id = v.booklet_id and w.status = 'redeemed')
-                          or v.redeemed_at = (select max(w.redeemed_at) from vouchers w where w.booklet_id = v.booklet_id and w.status = 'redeemed'))`,
+                    union select ${PARIS('expires_at')} from ${r} where status = 'expired'`,
   accompaniments: (r) => `select occurred_on from ${r}`,
   accompaniment_participants: (r) => `select a.occurred_on from ${r} x join accompaniments a on a.id = x.accompaniment_id`,
   // A booklet's latest follow-up dates its measured progress: every finished diagnostic of the booklet may move it.
@@ -41,14 +39,35 @@ const TRIGGERS: Record<string, (rows: string) => string> = {
 
 export const PILOTAGE_TRIGGER_TABLES = Object.keys(TRIGGERS);
 
+/**
+ * The current first and last redemption days of the booklets of some vouchers (people reached, delays, booklets fully
+ * used): they move only when a redemption is undone, re-dated or deleted, never on a new redemption.
+ */
+const bookletEnds = (booklets: string) => `select ${PARIS('v.redeemed_at')} from vouchers v
+  where v.booklet_id in (${booklets}) and v.status = 'redeemed'
+    and (v.redeemed_at = (select min(w.redeemed_at) from vouchers w where w.booklet_id = v.booklet_id and w.status = 'redeemed')
+      or v.redeemed_at = (select max(w.redeemed_at) from vouchers w where w.booklet_id = v.booklet_id and w.status = 'redeemed'))`;
+
+/** Extra days per table and operation, beyond the days of the old and new rows. */
+const EXTRA_DAYS: Record<string, Partial<Record<'UPDATE' | 'DELETE', string>>> = {
+  vouchers: {
+    UPDATE: bookletEnds(`select o.booklet_id from old_rows o join new_rows n on n.serial = o.serial
+      where o.redeemed_at is not null and n.redeemed_at is distinct from o.redeemed_at`),
+    DELETE: bookletEnds('select booklet_id from old_rows where redeemed_at is not null'),
+  },
+};
+
 function triggerSql(table: string): string {
   const days = TRIGGERS[table]!;
-  const insert = (rows: string) => `insert into pilotage_dirty_days (day) select distinct day from (${days(rows)}) as touched(day) where day is not null;`;
+  const insert = (select: string) => `insert into pilotage_dirty_days (day) select distinct day from (${select}) as touched(day) where day is not null;`;
+  const extra = (op: 'UPDATE' | 'DELETE') => (EXTRA_DAYS[table]?.[op] ? `if tg_op = '${op}' then ${insert(EXTRA_DAYS[table]![op]!)} end if;` : '');
   return `
 create function pilotage_dirty_${table}() returns trigger language plpgsql as $fn$
 begin
-  if tg_op in ('INSERT', 'UPDATE') then ${insert('new_rows')} end if;
-  if tg_op in ('UPDATE', 'DELETE') then ${insert('old_rows')} end if;
+  if tg_op in ('INSERT', 'UPDATE') then ${insert(days('new_rows'))} end if;
+  if tg_op in ('UPDATE', 'DELETE') then ${insert(days('old_rows'))} end if;
+  ${extra('UPDATE')}
+  ${extra('DELETE')}
   return null;
 end $fn$;
 create trigger pilotage_dirty_${table}_insert after insert on ${table} referencing new table as new_rows for each statement execute function pilotage_dirty_${table}();
@@ -107,10 +126,15 @@ create table pilotage_dept_days (day date not null, ${ROLLUP_COLUMNS});
 create index pilotage_dept_days_day on pilotage_dept_days (day, departement_code) where theme is null;
 create index pilotage_dept_days_departement on pilotage_dept_days (departement_code, day) where theme is null;
 create index pilotage_dept_days_theme on pilotage_dept_days (day, departement_code) where theme is not null;
+-- A funder or a programme over France reads its own rows, not every département's (1.5 M rows a year at national volume).
+create index pilotage_dept_days_funder on pilotage_dept_days (funder_id, day) where theme is null and funder_id is not null;
+create index pilotage_dept_days_programme on pilotage_dept_days (programme_id, day) where theme is null and programme_id is not null;
 create table pilotage_dept_months (month date not null, ${ROLLUP_COLUMNS});
 create index pilotage_dept_months_month on pilotage_dept_months (month, departement_code) where theme is null;
 create index pilotage_dept_months_departement on pilotage_dept_months (departement_code, month) where theme is null;
 create index pilotage_dept_months_theme on pilotage_dept_months (month, departement_code) where theme is not null;
+create index pilotage_dept_months_funder on pilotage_dept_months (funder_id, month) where theme is null and funder_id is not null;
+create index pilotage_dept_months_programme on pilotage_dept_months (programme_id, month) where theme is null and programme_id is not null;
 
 -- France without an organisation filter: the same without département, programme and funder (a few rows a day).
 create table pilotage_france_days (day date not null, ${FRANCE_COLUMNS});

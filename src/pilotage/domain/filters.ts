@@ -74,7 +74,7 @@ export const pilotageFilterSchema = z
     prescriber: optional(id('La structure prescriptrice')),
     place: optional(id('Le lieu')),
     programme: optional(id('Le programme')),
-    breakdown: optional(z.enum(BREAKDOWNS, { message: 'La ventilation doit être territory, month, programme, funder, prescriber, place ou theme.' })),
+    breakdown: optional(z.enum(BREAKDOWNS, { message: `Cette ventilation n’existe pas : choisissez ${BREAKDOWNS.map((b) => `« ${BREAKDOWN_LABELS[b]} » (${b})`).join(', ')}.` })),
   })
   .superRefine((value, ctx) => {
     if (value.level !== 'france') {

@@ -197,5 +197,7 @@ function view(report: IndicatorReport, monthly: IndicatorReport) {
     monthlyCsv: `/pilotage/indicateurs.csv?${q({ breakdown: 'month' })}`,
     exports: { csv: `/pilotage/indicateurs.csv?${q()}`, xlsx: `/pilotage/indicateurs.xlsx?${q()}`, pdf: `/pilotage/indicateurs.pdf?${q()}`, api: `/api/v1/pilotage/indicators?${q()}` },
     parent,
+    // The hub's worst-served communes (coverage-pages.ts) are reached from its dashboard.
+    hubCoverage: report.filter.level === 'hub' && report.filter.code ? `/pilotage/couverture/hub/${encodeURIComponent(report.filter.code)}` : null,
   };
 }

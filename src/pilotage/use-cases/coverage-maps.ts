@@ -1,4 +1,4 @@
-import { formatScore, gapClass, ifnClass, PALETTE } from '../domain/coverage.js';
+import { formatScore, ifnClass, PALETTE } from '../domain/coverage.js';
 import { dotRadius, renderMapLinks, renderSvgMap, type SvgMap } from '../domain/svg-map.js';
 import { formatNumber } from '../../shared/french.js';
 import type { CommuneCoverage, DepartementCoverage } from './coverage.js';
@@ -9,7 +9,7 @@ export type MapMeasure = 'ecart' | 'ifn';
 export const MEASURE_LABELS: Record<MapMeasure, string> = { ecart: 'score d’écart entre besoin et offre', ifn: 'indice de fragilité numérique (IFN)' };
 
 const gapText = (score: number) => `${formatNumber(Math.round(score * 10) / 10, 1)}/100`;
-const colourOf = (measure: MapMeasure, row: { ifn: number | null; gapScore: number }) => PALETTE[measure === 'ifn' ? ifnClass(row.ifn) : gapClass(row.gapScore)]!.fill;
+const colourOf = (measure: MapMeasure, row: { ifn: number | null; gapClass: number }) => PALETTE[measure === 'ifn' ? ifnClass(row.ifn) : row.gapClass]!.fill;
 const valueText = (measure: MapMeasure, row: { ifn: number | null; gapScore: number }) => (measure === 'ifn' ? `IFN ${formatScore(row.ifn)}` : `écart ${gapText(row.gapScore)}`);
 
 /** A map as the page shows it: the image, and the mouse's links laid over it (svg-map.ts). */

@@ -175,7 +175,8 @@ const toDepartement = (r: Record<string, unknown>): DepartementCoverage => {
     placesAcceptingPass: Number(r.places_accepting_pass), mediators: Number(r.mediators),
     placesPer10000: per10000(Number(r.places), population), labelledPer10000: per10000(Number(r.labelled_places), population),
     mediatorsPer10000: per10000(Number(r.mediators), population), farShare: population > 0 ? Number(r.population_far) / population : null,
-    gapScore, gapClass: gapClass(gapScore),
+    // Nobody counted (no population in the referential, e.g. Mayotte): no class, « sans donnée », not « best covered ».
+    gapScore, gapClass: population > 0 ? gapClass(gapScore) : 0,
   };
 };
 
@@ -206,7 +207,7 @@ const toCommune = (r: { insee_code: string; name: string; departement_code: stri
   code: r.insee_code, name: r.name, departementCode: r.departement_code, population: r.population, lat: r.lat, lng: r.lng, ifn: r.ifn_total, ifnClass: ifnClass(r.ifn_total),
   need: r.need_people, unmetNeed: r.unmet_need, places: r.places, labelledPlaces: r.labelled_places, placesAcceptingPass: r.places_accepting_pass, mediators: r.mediators,
   placesPer10000: per10000(r.places, r.population), mediatorsPer10000: per10000(r.mediators, r.population),
-  nearestLabelledKm: r.nearest_labelled_km, nearestPassKm: r.nearest_pass_km, gapScore: r.gap_score, gapClass: gapClass(r.gap_score),
+  nearestLabelledKm: r.nearest_labelled_km, nearestPassKm: r.nearest_pass_km, gapScore: r.gap_score, gapClass: r.population > 0 ? gapClass(r.gap_score) : 0,
 });
 
 /** Worst served first: the largest unmet need (people), then the highest gap score, then the INSEE code. */

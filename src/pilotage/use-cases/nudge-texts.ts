@@ -54,7 +54,8 @@ export function nudgeText(facts: NudgeFacts): NudgeText {
 }
 
 /** « 12 carnets remis dans les 4 semaines suivant la relance du 3 novembre 2025, contre 2 avant ». */
-export function effectText(kind: NudgeKind, sentAt: Date, after: number, before: number, complete: boolean): string {
+export function effectText(kind: NudgeKind, sentAt: Date, after: number, before: number, complete: boolean, now = new Date()): string {
+  if (!complete && after === 0 && now.getTime() - sentAt.getTime() < 86_400_000) return `Relance envoyée le ${frenchDay(sentAt)} : trop tôt pour en mesurer l’effet (${before} dans les ${plural(EFFECT_WEEKS, 'semaine')} d’avant)`;
   const measure = NUDGE_EFFECT_MEASURE[kind];
   const what = measure === 'handouts' ? pluralCapitalised(after, 'carnet remis', 'carnets remis') : pluralCapitalised(after, 'chèque encaissé', 'chèques encaissés');
   const weeks = plural(EFFECT_WEEKS, 'semaine');

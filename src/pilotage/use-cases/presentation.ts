@@ -35,6 +35,8 @@ const withheldOf = (v: IndicatorValue | undefined): 'small_cell' | 'complementar
 export function formatUnit(definition: IndicatorDefinition, value: number, amountCents?: number | null): string {
   switch (definition.unit) {
     case 'percent':
+      // A share too small for a tenth is not « 0 % » (the national goal of a small territory): say it is below.
+      if (value > 0 && value < 0.05) return `moins de 0,1${NARROW_NBSP}%`;
       return `${formatNumber(value, 1)}${NARROW_NBSP}%`;
     case 'days': {
       const text = formatNumber(value, 1);

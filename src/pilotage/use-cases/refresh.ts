@@ -2,8 +2,11 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { FACT_SOURCES, insertDeptDaysSql, insertDeptMonthsSql, insertFactsSql, insertFranceSql, type DayRange } from './cube-sql.js';
 
-/** One refresher at a time across every instance (ADR 0010). */
-export const PILOTAGE_REFRESH_LOCK = sql`hashtext('pilotage-refresh')`;
+/**
+ * One refresher at a time across every instance (ADR 0010), per schema: the tests' per-platform schemas and two
+ * benchmark schemas of one database do not wait for each other.
+ */
+export const PILOTAGE_REFRESH_LOCK = sql`hashtext('pilotage:' || current_schema())`;
 /** When the aggregates were last brought up to date (ISO), in app_settings. */
 export const REFRESHED_AT_KEY = 'pilotage.refreshed_at';
 /** Past this many dirty days, recomputing everything set-based is faster than day lists. */

@@ -52,7 +52,7 @@ describe(`pilotage dashboards in Chromium on ${testDatabaseKind}`, () => {
     await page.goto(`${baseUrl}/pilotage`);
     const funder = await page.locator('input[name="funder"]').getAttribute('value');
     assert.ok(funder && /^\d+$/.test(funder), 'the funder’s own organisation is the filter');
-    const numbers = await page.locator('[data-indicator="vouchers_handed"]').textContent();
+    const numbers = await page.locator('#carte-vouchers_handed [data-indicator="vouchers_handed"]').textContent();
     assert.ok(numbers && numbers.trim() !== '', 'cards are drawn');
     await assertAccessible(page);
     const other = await journeys.platform.db.selectFrom('organisations').select('id').where('name', 'like', 'État%').executeTakeFirstOrThrow();

@@ -52,7 +52,8 @@ describe(`pilotage cube (${testDatabaseKind})`, () => {
   let platform: Awaited<ReturnType<typeof openTestPlatform>>;
   let world: Awaited<ReturnType<typeof buildWorld>>;
   let funder35: Awaited<ReturnType<typeof makeActor>>;
-  let undone: { serial: number; day: string };
+  let undone: { serial: number; day: string; firstUse: string };
+  let plain: number;
   let stateKind = false;
   const code = (serial: number) => makeVoucherCode(platform.secret, serial);
   const filterOf = (query: Record<string, unknown>) => parsePilotageFilter(query, TODAY);
@@ -121,7 +122,8 @@ describe(`pilotage cube (${testDatabaseKind})`, () => {
     const [b35] = await allocateBooklets(db, funder35.principal, { orderId: order35, recipientOrganisationId: world.prescriber.organisationId, bookletCount: 1 });
     await handBooklet(db, world.prescriber.principal, b35!, { ageBand: '40-59', communeCode: '35238', situation: 'job_seeker', diagnosticLevel: 1 });
     for (const serial of (await serialsOfBooklet(db, b35!)).slice(0, 3)) await redeemVoucher(platform, world.outsider.principal, code(serial), world.placeOutside);
-    undone = { serial: handed[3]!, day: daysAgo(40) };
+    undone = { serial: handed[3]!, day: daysAgo(40), firstUse: daysAgo(75) };
+    plain = handed[6]!;
     void decideCofunding;
     void addPlace;
   });
@@ -189,9 +191,21 @@ describe(`pilotage cube (${testDatabaseKind})`, () => {
     await undoRedemption(platform.db, platform.secret, world.mediatorA.principal, code(undone.serial), 'Erreur de saisie');
     const dirty = await platform.db.selectFrom('pilotage_dirty_days').select('day').execute();
     assert.ok(dirty.some((row) => String(row.day).slice(0, 10) === undone.day), `dirty days: ${JSON.stringify(dirty)}`);
+    // The booklet's first use (75 days ago) and last use (today) are recomputed: people reached and delays are dated there.
+    assert.ok(dirty.some((row) => String(row.day).slice(0, 10) === undone.firstUse), `dirty days: ${JSON.stringify(dirty)}`);
     await refreshPilotage(platform.db);
     const after = await readIndicatorsFromCube(platform.db, filterOf({ from: undone.day, to: undone.day }));
     assert.equal(after.values.vouchers_redeemed.value, 1);
+    await check(filterOf({ from: daysAgo(400), to: TODAY }));
+    await check(filterOf({ from: daysAgo(400), to: TODAY, breakdown: 'month' }));
+  });
+
+  test('a plain redemption dirties only its own day, not its booklet\'s first use', async () => {
+    await refreshPilotage(platform.db);
+    await redeemVoucher(platform, world.mediatorA.principal, code(plain), world.placeA);
+    const dirty = await platform.db.selectFrom('pilotage_dirty_days').select('day').execute();
+    assert.deepEqual([...new Set(dirty.map((row) => String(row.day).slice(0, 10)))], [TODAY]);
+    await refreshPilotage(platform.db);
     await check(filterOf({ from: daysAgo(400), to: TODAY }));
     await check(filterOf({ from: daysAgo(400), to: TODAY, breakdown: 'month' }));
   });

@@ -207,7 +207,7 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
       ['from=2026-02-30', /La date de début doit être une date réelle/],
       ['from=2026-05-01&to=2026-04-01', /La date de fin doit suivre la date de début/],
       ['funder=abc', /Le financeur doit être un identifiant numérique/],
-      ['breakdown=age', /La ventilation doit être/],
+      ['breakdown=age', /Cette ventilation n’existe pas : choisissez « par territoire »/],
     ];
     for (const [query, message] of expectations) {
       for (const url of [`/api/v1/pilotage/indicators?${query}`, `/api/v1/pilotage/indicators.csv?${query}`]) {
@@ -261,6 +261,9 @@ describe(`pilotage outputs: page, API, CSV, XLSX and PDF show the same numbers (
     const hubPage = await (await pageClient(app, platform.db, hub.principal.userId)).get('/lieux/territoire');
     assert.equal(hubPage.statusCode, 200);
     assert.match(hubPage.body, new RegExp(`href="/pilotage\\?level=hub&amp;code=${hub.organisationId}"`));
+    // The hub's dashboard leads to its worst-served communes (otherwise no page links there).
+    const hubDashboard = await (await pageClient(app, platform.db, hub.principal.userId)).get(`/pilotage?level=hub&code=${hub.organisationId}`);
+    assert.match(hubDashboard.body, new RegExp(`href="/pilotage/couverture/hub/${hub.organisationId}">Communes les moins bien desservies du hub</a>`));
     const helper = await makeActor(platform.db, 'Aidant du menu', 'helper');
     assert.doesNotMatch((await (await pageClient(app, platform.db, helper.principal.userId)).get('/espace')).body, /href="\/pilotage"/);
   });

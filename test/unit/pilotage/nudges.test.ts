@@ -66,6 +66,8 @@ describe('nudges', () => {
     const sent = new Date('2025-11-03T09:00:00Z');
     assert.equal(effectText('allocated_not_handed', sent, 12, 2, true), '12\u00a0carnets remis dans les 4\u00a0semaines suivant la relance du 3 novembre 2025, contre 2 avant');
     assert.equal(effectText('allocated_not_handed', sent, 0, 2, true), 'Aucun carnet remis dans les 4\u00a0semaines suivant la relance du 3 novembre 2025, contre 2 avant');
+    assert.equal(effectText('allocated_not_handed', sent, 0, 2, false, new Date(sent.getTime() + 3_600_000)), 'Relance envoyée le 3 novembre 2025 : trop tôt pour en mesurer l’effet (2 dans les 4\u00a0semaines d’avant)');
+    assert.match(effectText('allocated_not_handed', sent, 0, 2, false, new Date(sent.getTime() + 3 * 86_400_000)), /^Aucun carnet remis depuis la relance/);
     assert.equal(effectText('few_redemptions', sent, 1, 0, false), '1\u00a0chèque encaissé depuis la relance du 3 novembre 2025 (les 4\u00a0semaines ne sont pas écoulées), contre 0 dans les 4\u00a0semaines d’avant');
   });
   test('recipients and action links', () => {

@@ -26,6 +26,8 @@ describe('pilotage: the numbers as people read them', () => {
     assert.equal(formatValue('vouchers_redeemed', { value: 1234567, amountCents: 123456700 }).text, `1${NNBSP}234${NNBSP}567`);
     assert.equal(formatValue('vouchers_redeemed', { value: 12, amountCents: 12000 }).amount, `120,00${NBSP}€`);
     assert.equal(formatValue('use_rate', { value: 45.55 }).text, `45,6${NNBSP}%`);
+    assert.equal(formatValue('goal_progress', { value: 0.02 }).text, `moins de 0,1${NNBSP}%`, 'a small share is not « 0 % »');
+    assert.equal(formatValue('goal_progress', { value: 0 }).text, `0${NNBSP}%`);
     assert.equal(formatValue('delay_allocation_to_handout', { value: 1 }).text, `1${NBSP}jour`);
     assert.equal(formatValue('delay_allocation_to_handout', { value: 12.5 }).text, `12,5${NBSP}jours`);
     assert.equal(formatValue('money_ordered', { value: 200000, amountCents: 200000 }).text, `2${NNBSP}000,00${NBSP}€`);
