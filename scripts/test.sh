@@ -10,6 +10,9 @@ unit=$(find test/unit -name '*.test.ts' | sort)
 integration=$(find test/integration -name '*.test.ts' | sort)
 e2e=$(find test/e2e -name '*.test.ts' | sort)
 
+# Cheap password hashes for the suite's thousands of accounts (accounts/use-cases/credentials.ts; `serve` refuses it).
+export INCLUSIF_TEST_FAST_HASHES=1
+
 run() {
   node --import tsx --test --test-concurrency=1 "$@"
 }
@@ -31,12 +34,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# With DATABASE_URL, the PostgreSQL phase runs beside the PGlite one: PGlite's engine keeps one core busy in this
-# process while the other phase waits mostly on its server and on Chromium, so the two together take little more
-# than the longer one. Each test platform lives in its own schema (or in memory) and listens on a port of its own.
-# The PostgreSQL phase's report is printed whole after the PGlite one; the suite fails if either phase fails.
+# Every unit and integration test runs on PGlite; with DATABASE_URL every integration test runs again on that
+# PostgreSQL server, and the browser journeys (which test pages, forms and accessibility through the same use cases
+# the integration tests cover on both databases) run there, once: twice would take the suite past 20 minutes on
+# 2 cores. Without DATABASE_URL the journeys run on PGlite. The two phases run side by side: each test platform lives
+# in its own schema (or in memory) and listens on a port of its own. The PostgreSQL phase's report is printed whole
+# after the PGlite one; the suite fails if either phase fails.
 pg_status=0
+pglite_files="$unit $integration $e2e"
 if [ -n "${DATABASE_URL:-}" ]; then
+  pglite_files="$unit $integration"
   pg_log=$(mktemp /tmp/inclusif-test-postgresql.XXXXXX)
   ( TEST_DATABASE=postgresql run $integration $e2e >"$pg_log" 2>&1 ) &
   pg_pid=$!
@@ -44,7 +51,7 @@ fi
 
 echo "== PGlite =="
 pglite_status=0
-TEST_DATABASE=pglite run $unit $integration $e2e || pglite_status=$?
+TEST_DATABASE=pglite run $pglite_files || pglite_status=$?
 
 if [ -n "${DATABASE_URL:-}" ]; then
   wait "$pg_pid" || pg_status=$?

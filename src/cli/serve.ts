@@ -7,7 +7,7 @@ import { refreshCoverage } from '../pilotage/use-cases/coverage.js';
 import { PILOTAGE_REFRESH_INTERVAL_MS, refreshPilotage } from '../pilotage/use-cases/refresh.js';
 import { createMailer } from '../shared/mailer.js';
 import { openPlatform, seedDemoIfEmpty, type OpenedPlatform } from '../platform.js';
-import { verifyPassword } from '../accounts/use-cases/credentials.js';
+import { FAST_TEST_HASHES, verifyPassword } from '../accounts/use-cases/credentials.js';
 import { buildApp } from '../app.js';
 import { startupPublicUrlWarning } from './public-url.js';
 import { ROLE_LABELS } from '../accounts/domain/roles.js';
@@ -39,6 +39,7 @@ async function refuseDemoPasswordsOnNetwork(platform: OpenedPlatform, config: Co
 }
 
 export async function serve(config: Config, loadDemo: boolean): Promise<void> {
+  if (FAST_TEST_HASHES) throw new Error('INCLUSIF_TEST_FAST_HASHES=1 affaiblit les empreintes des mots de passe pour la suite de tests seulement : retirez-la pour servir la plateforme.');
   const platform = await openPlatform(config);
   const demoAccounts = loadDemo ? await seedDemoIfEmpty(platform) : null;
   await refuseDemoPasswordsOnNetwork(platform, config);

@@ -1,7 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 
-export const hashPassword = (password: string): Promise<string> => argon2.hash(password, { type: argon2.argon2id });
+/**
+ * Set by scripts/test.sh only: the suite creates and signs in thousands of accounts, and argon2id's defaults cost
+ * about 0.3 s of CPU a hash on 2 cores (half the suite's CPU time went there). `inclusif serve` refuses to start
+ * with it (cli/serve.ts).
+ */
+export const FAST_TEST_HASHES = process.env.INCLUSIF_TEST_FAST_HASHES === '1';
+
+/**
+ * argon2id with the library's defaults (64 MiB, 3 passes, 4 lanes); under the test suite alone 4 MiB, 2 passes,
+ * 1 lane. Verification reads the parameters from the stored hash, so both kinds verify everywhere.
+ */
+const HASH_OPTIONS: Parameters<typeof argon2.hash>[1] & { raw?: false } = FAST_TEST_HASHES ? { type: argon2.argon2id, memoryCost: 4096, timeCost: 2, parallelism: 1 } : { type: argon2.argon2id };
+
+export const hashPassword = (password: string): Promise<string> => argon2.hash(password, HASH_OPTIONS);
 
 export async function verifyPassword(hash: string | null, password: string): Promise<boolean> {
   if (!hash) return false;
