@@ -61,4 +61,27 @@ describe(`pilotage dashboards in Chromium on ${testDatabaseKind}`, () => {
     assert.match((await page.locator('main').textContent()) ?? '', /ne font pas partie de votre périmètre/);
     await page.context().close();
   });
+
+  test('a prescriber reads its sleeping booklets, the administration sets the nudges with a French refusal on the form; accessible at 360 px', async () => {
+    const prescriber = await journeys.pageAs('prescripteur@demo.inclusif.fr', PHONE);
+    await prescriber.goto(`${baseUrl}/pilotage/dormants`);
+    assert.match((await prescriber.locator('h1').textContent()) ?? '', /dorment/i);
+    await assertAccessible(prescriber);
+    const width = await prescriber.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= PHONE.width, `la page tient dans l’écran d’un téléphone (${width}px)`);
+    await prescriber.context().close();
+
+    const admin = await journeys.pageAs('admin@demo.inclusif.fr', PHONE);
+    await admin.goto(`${baseUrl}/pilotage/relances`);
+    await assertAccessible(admin);
+    const form = admin.locator('form[action="/pilotage/relances"]');
+    // The browser's own check (min 1) would stop the value first: the server's refusal is what is tested here.
+    await form.evaluate((f) => f.setAttribute('novalidate', ''));
+    await form.locator('input[type="number"]').first().fill('0');
+    await form.getByRole('button', { name: 'Enregistrer les réglages' }).click();
+    await admin.waitForLoadState();
+    assert.match((await admin.getByRole('alert').first().textContent()) ?? '', /jour/, 'the refusal is shown in French on the form');
+    await assertAccessible(admin);
+    await admin.context().close();
+  });
 });
